@@ -1,0 +1,84 @@
+package mixture
+
+import (
+	"errors"
+	"fmt"
+	"math"
+)
+
+// Cluster is one component of the mixture.
+type Cluster struct {
+	C     float64 // position along the centroid: x = C v*/√d + noise
+	Prob  float64 // probability of the cluster, > 0
+	Label float64 // label y = ±1
+}
+
+// Model is a Gaussian mixture: the clusters and the noise variance Δ.
+type Model struct {
+	Clusters []Cluster
+	Delta    float64 // noise variance Δ ≥ 0
+}
+
+// TwoCluster returns the two-cluster model, c = y = ±1 with P(c = +1) = rho.
+func TwoCluster(rho, delta float64) Model {
+	return Model{
+		Clusters: []Cluster{{C: 1, Prob: rho, Label: 1}, {C: -1, Prob: 1 - rho, Label: -1}},
+		Delta:    delta,
+	}
+}
+
+// ThreeCluster returns the three-cluster model: c = ±1 with probability
+// rho/2 each and label +1, c = 0 with probability 1 − rho and label −1.
+func ThreeCluster(rho, delta float64) Model {
+	return Model{
+		Clusters: []Cluster{
+			{C: 1, Prob: rho / 2, Label: 1},
+			{C: 0, Prob: 1 - rho, Label: -1},
+			{C: -1, Prob: rho / 2, Label: 1},
+		},
+		Delta: delta,
+	}
+}
+
+// probTol is the tolerance on Σ probabilities = 1: round-off of a few
+// decimal fractions, far below any meaningful mistake.
+const probTol = 1e-9
+
+// Validate checks the model: Δ ≥ 0 and finite, at least one cluster, every
+// probability in (0, 1] and their sum 1, labels ±1, positions finite.
+func (m Model) Validate() error {
+	if !(m.Delta >= 0) || math.IsInf(m.Delta, 0) {
+		return fmt.Errorf("mixture: delta = %v, want a finite delta >= 0", m.Delta)
+	}
+	if len(m.Clusters) == 0 {
+		return errors.New("mixture: no clusters")
+	}
+	sum := 0.0
+	for i, c := range m.Clusters {
+		if !(c.Prob > 0 && c.Prob <= 1) {
+			return fmt.Errorf("mixture: cluster %d probability = %v, want 0 < p <= 1", i, c.Prob)
+		}
+		if c.Label != 1 && c.Label != -1 {
+			return fmt.Errorf("mixture: cluster %d label = %v, want +1 or -1", i, c.Label)
+		}
+		if math.IsNaN(c.C) || math.IsInf(c.C, 0) {
+			return fmt.Errorf("mixture: cluster %d position c = %v, want a finite number", i, c.C)
+		}
+		sum += c.Prob
+	}
+	if math.Abs(sum-1) > probTol {
+		return fmt.Errorf("mixture: cluster probabilities sum to %v, want 1", sum)
+	}
+	return nil
+}
+
+// Rho returns the total probability of the clusters with label +1.
+func (m Model) Rho() float64 {
+	s := 0.0
+	for _, c := range m.Clusters {
+		if c.Label == 1 {
+			s += c.Prob
+		}
+	}
+	return s
+}

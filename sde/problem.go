@@ -1,0 +1,115 @@
+package sde
+
+import (
+	"fmt"
+	"math"
+
+	"github.com/sgdmft/sgdmft/loss"
+	"github.com/sgdmft/sgdmft/mixture"
+)
+
+// Algorithm is the selection rule of the training dynamics.
+type Algorithm int
+
+const (
+	GD   Algorithm = iota // full-batch gradient descent, s ≡ 1
+	SGD                   // vanilla SGD, s i.i.d. Bernoulli(b) each step
+	PSGD                  // persistent SGD, a Markov chain with persistence time τ
+	SGF                   // stochastic gradient flow: telegraph process, small step
+)
+
+var algoNames = [...]string{GD: "gd", SGD: "sgd", PSGD: "psgd", SGF: "sgf"}
+
+// String returns the command-line name of the algorithm.
+func (a Algorithm) String() string {
+	if a >= 0 && int(a) < len(algoNames) {
+		return algoNames[a]
+	}
+	return fmt.Sprintf("Algorithm(%d)", int(a))
+}
+
+// ParseAlgorithm returns the algorithm with command-line name gd, sgd, psgd or sgf.
+func ParseAlgorithm(name string) (Algorithm, error) {
+	for a, n := range algoNames {
+		if n == name {
+			return Algorithm(a), nil
+		}
+	}
+	return 0, fmt.Errorf("sde: unknown algo %q (allowed: gd, sgd, psgd, sgf)", name)
+}
+
+// Problem is one training problem: data model, loss, algorithm and time
+// window. It is shared by the finite-d simulator and the DMFT, which solve
+// the same recursion (spec model-and-dmft.md §2).
+type Problem struct {
+	Model  mixture.Model
+	Loss   loss.Func
+	Alpha  float64   // sample ratio n/d, > 0
+	Lambda float64   // ridge λ ≥ 0
+	Algo   Algorithm // selection rule
+	B      float64   // batch fraction in (0, 1]; zero means 1 (only allowed for gd)
+	Tau    float64   // persistence time for psgd and sgf, > 0
+	Eta    float64   // learning rate (time step for sgf), > 0
+	T      float64   // final time, > 0; the run has round(T/Eta) steps
+	M0, C0 float64   // initial overlap m(0) and norm C(0) = |w_0|²/d, C0 ≥ m0²
+}
+
+// maxSteps bounds the number of steps, to catch a T/η typo before any work.
+const maxSteps = 50_000_000
+
+// Validate checks every field, naming the first bad one and its allowed range.
+func (p Problem) Validate() error {
+	if err := p.Model.Validate(); err != nil {
+		return err
+	}
+	if p.Loss.Margin == nil || p.Loss.Output == nil {
+		return fmt.Errorf("sde: loss and output must be set")
+	}
+	bad := func(x float64) bool { return math.IsNaN(x) || math.IsInf(x, 0) }
+	switch {
+	case !(p.Alpha > 0) || bad(p.Alpha):
+		return fmt.Errorf("sde: alpha = %v, want a finite alpha > 0", p.Alpha)
+	case !(p.Lambda >= 0) || bad(p.Lambda):
+		return fmt.Errorf("sde: lambda = %v, want a finite lambda >= 0", p.Lambda)
+	case !(p.Eta > 0) || bad(p.Eta):
+		return fmt.Errorf("sde: eta = %v, want a finite eta > 0", p.Eta)
+	case !(p.T > 0) || bad(p.T):
+		return fmt.Errorf("sde: T = %v, want a finite T > 0", p.T)
+	case bad(p.M0):
+		return fmt.Errorf("sde: m0 = %v, want a finite number", p.M0)
+	case !(p.C0 >= p.M0*p.M0) || bad(p.C0):
+		return fmt.Errorf("sde: C0 = %v, want a finite C0 >= m0² = %v", p.C0, p.M0*p.M0)
+	case p.T/p.Eta > maxSteps:
+		return fmt.Errorf("sde: T/eta = %v steps, want at most %d", p.T/p.Eta, maxSteps)
+	case p.Algo < GD || p.Algo > SGF:
+		return fmt.Errorf("sde: unknown algorithm %v", p.Algo)
+	}
+	if p.Algo == GD {
+		if p.B != 0 && p.B != 1 {
+			return fmt.Errorf("sde: b = %v with algo gd, want b = 1 (use sgd, psgd or sgf for b < 1)", p.B)
+		}
+	} else if !(p.B > 0 && p.B < 1) {
+		return fmt.Errorf("sde: b = %v with algo %v, want 0 < b < 1", p.B, p.Algo)
+	}
+	_, err := p.Selection()
+	return err
+}
+
+// Selection returns the selection chain of the problem's algorithm.
+func (p Problem) Selection() (Chain, error) {
+	switch p.Algo {
+	case SGD:
+		return Vanilla(p.B)
+	case PSGD:
+		return Persistent(p.B, p.Tau, p.Eta)
+	case SGF:
+		return Telegraph(p.B, p.Tau, p.Eta)
+	}
+	return FullBatch(), nil
+}
+
+// Steps returns the number of steps K = round(T/η); times are t_k = kη, k = 0..K.
+func (p Problem) Steps() int { return int(math.Round(p.T / p.Eta)) }
+
+// Samples returns n = round(αd), at least 1.
+func (p Problem) Samples(d int) int { return max(1, int(math.Round(p.Alpha*float64(d)))) }

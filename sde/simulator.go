@@ -1,0 +1,423 @@
+package sde
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"runtime"
+	"sync"
+	"sync/atomic"
+
+	"github.com/sgdmft/sgdmft/integrators"
+	"github.com/sgdmft/sgdmft/internal/rng"
+	"github.com/sgdmft/sgdmft/mixture"
+	"github.com/sgdmft/sgdmft/theory"
+)
+
+// Settings controls a finite-d simulation. Zero values mean the defaults.
+type Settings struct {
+	D           int                // dimension d; default 1000
+	Seeds       int                // ensemble size; default 8
+	Workers     int                // parallel workers; default runtime.GOMAXPROCS(0)
+	Every       int                // record every Every steps (and the last); default 1
+	TestSamples int                // fresh test samples per seed; default 10000, negative for none
+	RawCentroid bool               // keep the raw draw of v* instead of |v*|² = d
+	Integrator  integrators.Method // default Euler (the SGD recursion itself)
+	Seed        uint64             // master seed; seed s of the ensemble uses streams (Seed, s, ·)
+	// Progress, if not nil, is called with the number of steps done over the
+	// whole ensemble and the total; it may be called from several goroutines.
+	Progress func(done, total int64)
+}
+
+func (s Settings) withDefaults() Settings {
+	if s.D == 0 {
+		s.D = 1000
+	}
+	if s.Seeds == 0 {
+		s.Seeds = 8
+	}
+	if s.Workers == 0 {
+		s.Workers = runtime.GOMAXPROCS(0)
+	}
+	if s.Every == 0 {
+		s.Every = 1
+	}
+	if s.TestSamples == 0 {
+		s.TestSamples = 10000
+	}
+	return s
+}
+
+// Validate checks the settings after defaults.
+func (s Settings) Validate() error {
+	s = s.withDefaults()
+	switch {
+	case s.D < 1:
+		return fmt.Errorf("sde: d = %d, want d >= 1", s.D)
+	case s.Seeds < 1:
+		return fmt.Errorf("sde: seeds = %d, want seeds >= 1", s.Seeds)
+	case s.Workers < 1:
+		return fmt.Errorf("sde: workers = %d, want workers >= 1", s.Workers)
+	case s.Every < 1:
+		return fmt.Errorf("sde: every = %d, want every >= 1", s.Every)
+	case s.Integrator != integrators.EulerMethod && s.Integrator != integrators.HeunMethod:
+		return fmt.Errorf("sde: unknown integrator %v", s.Integrator)
+	}
+	return nil
+}
+
+// Observable indexes the recorded quantities.
+type Observable int
+
+const (
+	M           Observable = iota // m = w·v*/d
+	Ctt                           // |w|²/d
+	TrainLoss                     // (1/n) Σ_μ L(y_μ, r_μ) over all samples
+	TrainErr                      // fraction of misclassified training samples
+	TestErr                       // test error from the closed form given (m, Ctt)
+	TestLoss                      // test loss from the closed form given (m, Ctt)
+	TestErrEmp                    // test error measured on fresh samples
+	TestLossEmp                   // test loss measured on fresh samples
+	NumObservables
+)
+
+var obsNames = [NumObservables]string{"m", "Ctt", "train_loss", "train_err", "test_err", "test_loss", "test_err_emp", "test_loss_emp"}
+
+// String returns the observable's file name stem, e.g. "train_loss".
+func (o Observable) String() string { return obsNames[o] }
+
+// Trajectory is one seed's record.
+type Trajectory struct {
+	Obs [NumObservables][]float64 // each indexed by record time
+}
+
+// Ensemble is the record of a simulation over seeds.
+type Ensemble struct {
+	Times []float64    // t_k = kη at the recorded steps
+	Steps []int        // the recorded k
+	Seeds []Trajectory // one per seed, in seed order
+}
+
+// Mean returns the mean over seeds of an observable at each recorded time.
+func (e *Ensemble) Mean(o Observable) []float64 {
+	m, _ := e.MeanSE(o)
+	return m
+}
+
+// MeanSE returns the mean over seeds and its standard error (sample standard
+// deviation/√seeds; zero for a single seed).
+func (e *Ensemble) MeanSE(o Observable) (mean, se []float64) {
+	nt, ns := len(e.Times), len(e.Seeds)
+	mean, se = make([]float64, nt), make([]float64, nt)
+	for k := 0; k < nt; k++ {
+		s := 0.0
+		for _, tr := range e.Seeds {
+			s += tr.Obs[o][k]
+		}
+		mu := s / float64(ns)
+		v := 0.0
+		for _, tr := range e.Seeds {
+			dv := tr.Obs[o][k] - mu
+			v += dv * dv
+		}
+		mean[k] = mu
+		if ns > 1 {
+			se[k] = math.Sqrt(v / float64(ns-1) / float64(ns))
+		}
+	}
+	return mean, se
+}
+
+// recordSteps returns the recorded steps 0, every, 2·every, …, and K.
+func recordSteps(k, every int) []int {
+	var s []int
+	for i := 0; i <= k; i += every {
+		s = append(s, i)
+	}
+	if s[len(s)-1] != k {
+		s = append(s, k)
+	}
+	return s
+}
+
+// Simulate runs the ensemble of finite-d simulations of p. Seed s of the
+// ensemble draws its data, initial weights, selections and test set from
+// streams derived from (set.Seed, s), so results do not depend on
+// set.Workers. A run whose weights blow up returns an error naming the seed
+// and step. ctx cancels the run.
+func Simulate(ctx context.Context, p Problem, set Settings) (*Ensemble, error) {
+	if err := p.Validate(); err != nil {
+		return nil, err
+	}
+	if err := set.Validate(); err != nil {
+		return nil, err
+	}
+	set = set.withDefaults()
+	k := p.Steps()
+	ens := &Ensemble{Steps: recordSteps(k, set.Every), Seeds: make([]Trajectory, set.Seeds)}
+	for _, s := range ens.Steps {
+		ens.Times = append(ens.Times, float64(s)*p.Eta)
+	}
+	var done atomic.Int64
+	total := int64(k) * int64(set.Seeds)
+	tick := func(n int) {
+		if set.Progress != nil {
+			set.Progress(done.Add(int64(n)), total)
+		}
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	errs := make([]error, set.Seeds)
+	jobs := make(chan int)
+	var wg sync.WaitGroup
+	for w := 0; w < min(set.Workers, set.Seeds); w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for s := range jobs {
+				tr, err := runSeed(ctx, p, set, uint64(s), ens.Steps, tick)
+				if err != nil {
+					errs[s] = err
+					cancel()
+					continue
+				}
+				ens.Seeds[s] = *tr
+			}
+		}()
+	}
+feed:
+	for s := 0; s < set.Seeds; s++ {
+		select {
+		case jobs <- s:
+		case <-ctx.Done():
+			break feed
+		}
+	}
+	close(jobs)
+	wg.Wait()
+	for _, err := range errs {
+		if err != nil && err != context.Canceled {
+			return nil, err
+		}
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	return ens, nil
+}
+
+// Stream indices of a seed's random streams.
+const (
+	streamData = iota
+	streamInit
+	streamSelect
+	streamTest
+)
+
+// NewRun draws seed s of the ensemble: data, initial weights and selection
+// state, from streams (set.Seed, s, ·). It is exported for tests and
+// benchmarks that drive the recursion step by step.
+func NewRun(p Problem, set Settings, s uint64) (*Run, error) {
+	set = set.withDefaults()
+	d := set.D
+	ds, err := p.Model.Sample(d, p.Samples(d), set.RawCentroid, rng.New(set.Seed, s, streamData))
+	if err != nil {
+		return nil, err
+	}
+	sel, err := p.Selection()
+	if err != nil {
+		return nil, err
+	}
+	r := &Run{
+		P: p, Data: ds, Sel: sel,
+		W:     make([]float64, d),
+		S:     make([]bool, ds.N),
+		R:     make([]float64, ds.N),
+		rnd:   rng.New(set.Seed, s, streamSelect),
+		integ: set.Integrator.New(),
+		isd:   1 / math.Sqrt(float64(d)),
+	}
+	// w_0 = m_0 v* + √(C_0 − m_0²) ξ, ξ ~ N(0, I_d).
+	ri := rng.New(set.Seed, s, streamInit)
+	sd := math.Sqrt(p.C0 - p.M0*p.M0)
+	for i := range r.W {
+		r.W[i] = p.M0*ds.Vstar[i] + sd*ri.NormFloat64()
+	}
+	sel.Start(r.S, r.rnd)
+	if !sel.Full() {
+		r.sel = r.S
+	}
+	r.deriv = func(mu int, rm float64) float64 { return p.Loss.Deriv(ds.Y[mu], rm) }
+	r.grad = func(dst, w []float64) {
+		var rr []float64
+		if r.wantR {
+			rr, r.wantR = r.R, false
+		}
+		pass(dst, rr, ds.X, w, r.sel, r.isd, r.deriv)
+		if p.Lambda != 0 {
+			axpy(p.Lambda, w, dst)
+		}
+	}
+	return r, nil
+}
+
+// Run is the state of one finite-d simulation.
+type Run struct {
+	P    Problem
+	Data *mixture.Dataset
+	Sel  Chain
+	W    []float64 // current weights w_k
+	S    []bool    // current selection s_k
+	R    []float64 // pre-activations r_k of all samples, valid after Step(true) or Fields
+
+	rnd   *rand.Rand
+	sel   []bool // nil for full batch
+	integ integrators.Integrator
+	isd   float64
+	wantR bool
+	deriv func(mu int, r float64) float64
+	grad  integrators.Gradient
+}
+
+// Step advances w_k to w_{k+1} with the current selection, then draws the
+// next selection. If fields is true, R holds r_k of every sample afterwards.
+func (r *Run) Step(fields bool) {
+	r.wantR = fields
+	r.integ.Step(r.W, r.P.Eta, r.grad)
+	r.wantR = false
+	if r.sel != nil {
+		r.Sel.Advance(r.S, r.rnd)
+	}
+}
+
+// Fields sets R to r_k = x_μ·w_k/√d for every sample, without stepping.
+func (r *Run) Fields() {
+	d := len(r.W)
+	for mu := range r.R {
+		r.R[mu] = dot(r.Data.X[mu*d:(mu+1)*d], r.W) * r.isd
+	}
+}
+
+// testSet is a seed's fresh test sample: projections are computed as
+// r = c m + √Δ (w·z)/√d, exactly the field of x = c v*/√d + √Δ z given that
+// m = w·v*/d, so only the noise part is stored.
+type testSet struct {
+	c, y []float64
+	z    []float64 // n×d noise, row-major
+}
+
+func newTestSet(p Problem, d, n int, rnd *rand.Rand) *testSet {
+	ts := &testSet{c: make([]float64, n), y: make([]float64, n), z: make([]float64, n*d)}
+	for mu := range ts.c {
+		cl := p.Model.Clusters[p.Model.Draw(rnd)]
+		ts.c[mu], ts.y[mu] = cl.C, cl.Label
+	}
+	for i := range ts.z {
+		ts.z[i] = rnd.NormFloat64()
+	}
+	return ts
+}
+
+// observeWeights fills record j of tr with the quantities of w_k alone:
+// m, Ctt and the test quantities.
+func (r *Run) observeWeights(tr *Trajectory, j int, ts *testSet) {
+	d := float64(len(r.W))
+	m := dot(r.W, r.Data.Vstar) / d
+	q := dot(r.W, r.W) / d
+	fn := r.P.Loss
+	tr.Obs[M][j], tr.Obs[Ctt][j] = m, q
+	tr.Obs[TestErr][j] = theory.TestError(r.P.Model, fn.Output, m, q, 0)
+	tr.Obs[TestLoss][j] = theory.TestLoss(r.P.Model, fn, m, q, 0)
+	if ts == nil {
+		tr.Obs[TestErrEmp][j], tr.Obs[TestLossEmp][j] = math.NaN(), math.NaN()
+		return
+	}
+	sd := math.Sqrt(r.P.Model.Delta)
+	nd := len(r.W)
+	var tl, te float64
+	for mu, c := range ts.c {
+		rm := c*m + sd*dot(ts.z[mu*nd:(mu+1)*nd], r.W)*r.isd
+		lm, _, _ := fn.Eval(ts.y[mu], rm)
+		tl += lm
+		te += fn.Error(ts.y[mu], rm)
+	}
+	nt := float64(len(ts.c))
+	tr.Obs[TestErrEmp][j], tr.Obs[TestLossEmp][j] = te/nt, tl/nt
+}
+
+// observeFields fills record j of tr with the training loss and error from R.
+func (r *Run) observeFields(tr *Trajectory, j int) {
+	fn := r.P.Loss
+	var l, e float64
+	for mu, rm := range r.R {
+		lm, _, _ := fn.Eval(r.Data.Y[mu], rm)
+		l += lm
+		e += fn.Error(r.Data.Y[mu], rm)
+	}
+	n := float64(len(r.R))
+	tr.Obs[TrainLoss][j], tr.Obs[TrainErr][j] = l/n, e/n
+}
+
+// check returns an error if w_k is not finite or has blown up.
+func (r *Run) check(seed uint64, k int) error {
+	q := dot(r.W, r.W) / float64(len(r.W))
+	if math.IsNaN(q) || q > blowUp {
+		return fmt.Errorf("sde: seed %d diverged at step %d (t = %g): |w|²/d = %v", seed, k, float64(k)*r.P.Eta, q)
+	}
+	return nil
+}
+
+// blowUp bounds |w|²/d: beyond it the run is declared divergent (no
+// convergent run of this model comes near it).
+const blowUp = 1e150
+
+func runSeed(ctx context.Context, p Problem, set Settings, s uint64, steps []int, tick func(int)) (*Trajectory, error) {
+	r, err := NewRun(p, set, s)
+	if err != nil {
+		return nil, err
+	}
+	var ts *testSet
+	if set.TestSamples > 0 {
+		ts = newTestSet(p, set.D, set.TestSamples, rng.New(set.Seed, s, streamTest))
+	}
+	tr := &Trajectory{}
+	for o := range tr.Obs {
+		tr.Obs[o] = make([]float64, len(steps))
+	}
+	k, last := 0, steps[len(steps)-1]
+	const tickEvery = 16
+	step := func(fields bool) error {
+		r.Step(fields)
+		k++
+		if err := r.check(s, k); err != nil {
+			return err
+		}
+		if k%tickEvery == 0 {
+			tick(tickEvery)
+			return ctx.Err()
+		}
+		return nil
+	}
+	for j, rec := range steps {
+		for k < rec {
+			if err := step(false); err != nil {
+				return nil, err
+			}
+		}
+		r.observeWeights(tr, j, ts)
+		if k == last {
+			r.Fields()
+			r.observeFields(tr, j)
+			break
+		}
+		// The next step's gradient pass computes r_k of every sample, so
+		// recording costs no extra pass over X.
+		if err := step(true); err != nil {
+			return nil, err
+		}
+		r.observeFields(tr, j)
+	}
+	tick(k % tickEvery)
+	return tr, nil
+}
