@@ -25,6 +25,7 @@ import (
 	"os"
 	"os/signal"
 	"runtime/debug"
+	"sort"
 )
 
 const version = "0.1.0"
@@ -51,10 +52,17 @@ type command struct {
 	run           func(ctx context.Context, args []string, stdout, stderr io.Writer) error
 }
 
+// registry holds the subcommands; each command's file registers itself in
+// an init function, in the order simulate, dmft, theory, validate.
+var registry []command
+
+func register(c command) { registry = append(registry, c) }
+
 func commands() []command {
-	return []command{
-		{"simulate", "finite-d SGD / SGF ensembles on a Gaussian mixture", runSimulate},
-	}
+	order := map[string]int{"simulate": 0, "dmft": 1, "theory": 2, "validate": 3}
+	cs := append([]command(nil), registry...)
+	sort.SliceStable(cs, func(i, j int) bool { return order[cs[i].name] < order[cs[j].name] })
+	return cs
 }
 
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {

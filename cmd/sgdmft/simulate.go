@@ -26,6 +26,10 @@ type simulateParams struct {
 	Quiet       bool   `json:"quiet"`
 }
 
+func init() {
+	register(command{"simulate", "finite-d SGD / SGF ensembles on a Gaussian mixture", runSimulate})
+}
+
 func runSimulate(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("simulate", flag.ContinueOnError)
 	fs.SetOutput(stderr)
