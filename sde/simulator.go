@@ -24,7 +24,10 @@ type Settings struct {
 	TestSamples int                // fresh test samples per seed; default 10000, negative for none
 	RawCentroid bool               // keep the raw draw of v* instead of |v*|² = d
 	Integrator  integrators.Method // default Euler (the SGD recursion itself)
-	Seed        uint64             // master seed; seed s of the ensemble uses streams (Seed, s, ·)
+	// Threads is the number of goroutines sharing one run's step; default
+	// max(1, Workers/Seeds). Results do not depend on it.
+	Threads int
+	Seed    uint64 // master seed; seed s of the ensemble uses streams (Seed, s, ·)
 	// Progress, if not nil, is called with the number of steps done over the
 	// whole ensemble and the total; it may be called from several goroutines.
 	Progress func(done, total int64)
@@ -46,6 +49,9 @@ func (s Settings) withDefaults() Settings {
 	if s.TestSamples == 0 {
 		s.TestSamples = 10000
 	}
+	if s.Threads == 0 {
+		s.Threads = max(1, s.Workers/s.Seeds)
+	}
 	return s
 }
 
@@ -59,6 +65,8 @@ func (s Settings) Validate() error {
 		return fmt.Errorf("sde: seeds = %d, want seeds >= 1", s.Seeds)
 	case s.Workers < 1:
 		return fmt.Errorf("sde: workers = %d, want workers >= 1", s.Workers)
+	case s.Threads < 1:
+		return fmt.Errorf("sde: threads = %d, want threads >= 1", s.Threads)
 	case s.Every < 1:
 		return fmt.Errorf("sde: every = %d, want every >= 1", s.Every)
 	case s.Integrator != integrators.EulerMethod && s.Integrator != integrators.HeunMethod:
@@ -236,6 +244,7 @@ func NewRun(p Problem, set Settings, s uint64) (*Run, error) {
 		R:     make([]float64, ds.N),
 		rnd:   rng.New(set.Seed, s, streamSelect),
 		integ: set.Integrator.New(),
+		pass:  newChunkedPass(ds.X, d, set.Threads),
 		isd:   1 / math.Sqrt(float64(d)),
 	}
 	// w_0 = m_0 v* + √(C_0 − m_0²) ξ, ξ ~ N(0, I_d).
@@ -254,7 +263,7 @@ func NewRun(p Problem, set Settings, s uint64) (*Run, error) {
 		if r.wantR {
 			rr, r.wantR = r.R, false
 		}
-		pass(dst, rr, ds.X, w, r.sel, r.isd, r.deriv)
+		r.pass.run(dst, rr, w, r.sel, r.isd, r.deriv)
 		if p.Lambda != 0 {
 			axpy(p.Lambda, w, dst)
 		}
@@ -274,6 +283,7 @@ type Run struct {
 	rnd   *rand.Rand
 	sel   []bool // nil for full batch
 	integ integrators.Integrator
+	pass  *chunkedPass
 	isd   float64
 	wantR bool
 	deriv func(mu int, r float64) float64

@@ -90,13 +90,14 @@ func TestSquareGDExact(t *testing.T) {
 }
 
 // TestWorkersDeterministic: the same seed gives bit-identical ensembles for
-// any number of workers.
+// any number of workers and of threads per run.
 func TestWorkersDeterministic(t *testing.T) {
 	p := logisticProblem()
 	p.Algo, p.B, p.Tau = PSGD, 0.3, 1
 	var ref *Ensemble
-	for _, w := range []int{1, 2, 5} {
-		e, err := Simulate(context.Background(), p, Settings{D: 50, Seeds: 5, Workers: w, TestSamples: 100, Seed: 9, Every: 3})
+	for _, c := range []struct{ w, th int }{{1, 1}, {2, 1}, {5, 1}, {1, 2}, {2, 3}} {
+		w := c.w
+		e, err := Simulate(context.Background(), p, Settings{D: 50, Seeds: 5, Workers: w, Threads: c.th, TestSamples: 100, Seed: 9, Every: 3})
 		if err != nil {
 			t.Fatal(err)
 		}
