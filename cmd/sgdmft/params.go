@@ -2,10 +2,13 @@ package main
 
 import (
 	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
 	"math"
 	"os"
+	"strconv"
+	"strings"
 
 	"github.com/sgdmft/sgdmft/loss"
 	"github.com/sgdmft/sgdmft/mixture"
@@ -21,41 +24,43 @@ func usagef(format string, a ...any) error { return usageError{fmt.Errorf(format
 // theory. The JSON names are the flag names, so a run's meta.json can be
 // passed back with --config.
 type modelParams struct {
-	Mixture string  `json:"mixture"`
-	Alpha   float64 `json:"alpha"`
-	Delta   float64 `json:"delta"`
-	Rho     float64 `json:"rho"`
-	Lambda  float64 `json:"lambda"`
-	Loss    string  `json:"loss"`
-	Output  string  `json:"output"`
-	Kappa   float64 `json:"kappa"`
-	Algo    string  `json:"algo"`
-	B       float64 `json:"b"`
-	Tau     float64 `json:"tau"`
-	Eta     float64 `json:"eta"`
-	T       float64 `json:"T"`
-	Every   int     `json:"every"`
-	M0      float64 `json:"m0"`
-	C0      float64 `json:"C0"`
-	Seed    uint64  `json:"seed"`
+	Mixture  string  `json:"mixture"`
+	Clusters string  `json:"clusters,omitempty"`
+	Alpha    float64 `json:"alpha"`
+	Delta    float64 `json:"delta"`
+	Rho      float64 `json:"rho"`
+	Lambda   float64 `json:"lambda"`
+	Loss     string  `json:"loss"`
+	Output   string  `json:"output"`
+	Kappa    float64 `json:"kappa"`
+	Algo     string  `json:"algo"`
+	B        float64 `json:"b"`
+	Tau      float64 `json:"tau"`
+	Eta      float64 `json:"eta"`
+	T        float64 `json:"T"`
+	Every    int     `json:"every"`
+	M0       float64 `json:"m0"`
+	C0       float64 `json:"C0"`
+	Seed     uint64  `json:"seed"`
 }
 
 func (p *modelParams) register(fs *flag.FlagSet) {
-	fs.StringVar(&p.Mixture, "mixture", "two-cluster", "data model: two-cluster or three-cluster")
+	fs.StringVar(&p.Mixture, "mixture", "two-cluster", "data model: two-cluster, three-cluster or custom (with --clusters)")
+	fs.StringVar(&p.Clusters, "clusters", "", "custom mixture: comma-separated c:probability:label triples, e.g. \"1:0.3:1,0:0.4:-1,-1:0.3:1\"")
 	fs.Float64Var(&p.Alpha, "alpha", 2, "sample ratio n/d, > 0")
 	fs.Float64Var(&p.Delta, "delta", 0.5, "noise variance Δ, >= 0")
 	fs.Float64Var(&p.Rho, "rho", 0.5, "two-cluster: P(y=+1); three-cluster: P(c=±1); in (0,1)")
-	fs.Float64Var(&p.Lambda, "lambda", 0, "ridge penalty λ, >= 0")
+	fs.Float64Var(&p.Lambda, "lambda", 0, "ridge penalty λ, >= 0 (default 0)")
 	fs.StringVar(&p.Loss, "loss", "logistic", "loss: logistic, square, sqhinge or hinge")
 	fs.StringVar(&p.Output, "output", "", "output function: linear or quadratic (default linear for two-cluster, quadratic for three-cluster)")
 	fs.Float64Var(&p.Kappa, "kappa", 1, "threshold κ > 0 of the quadratic output r²−κ")
 	fs.StringVar(&p.Algo, "algo", "gd", "algorithm: gd, sgd (vanilla), psgd (persistent) or sgf (stochastic gradient flow)")
-	fs.Float64Var(&p.B, "b", 0, "batch fraction in (0,1]: 1 for gd, required below 1 for sgd, psgd and sgf")
-	fs.Float64Var(&p.Tau, "tau", 0, "persistence time τ of psgd and sgf (psgd needs τ >= η and bτ >= η(1-b))")
+	fs.Float64Var(&p.B, "b", 0, "batch fraction in (0,1] (default 1 for gd; required, below 1, for sgd, psgd and sgf)")
+	fs.Float64Var(&p.Tau, "tau", 0, "persistence time τ, required for psgd and sgf (psgd needs τ >= η and bτ >= η(1-b)); unused by gd and sgd")
 	fs.Float64Var(&p.Eta, "eta", 0.1, "learning rate η (time step for sgf), > 0")
 	fs.Float64Var(&p.T, "T", 10, "final time; the run has round(T/η) steps")
 	fs.IntVar(&p.Every, "every", 1, "record every this many steps, >= 1")
-	fs.Float64Var(&p.M0, "m0", 0, "initial overlap m(0) = w0·v*/d")
+	fs.Float64Var(&p.M0, "m0", 0, "initial overlap m(0) = w0·v*/d (default 0; three-cluster needs m0 != 0 to learn)")
 	fs.Float64Var(&p.C0, "C0", 1, "initial norm C(0) = |w0|²/d, >= m0²")
 	fs.Uint64Var(&p.Seed, "seed", 1, "random seed")
 }
@@ -66,6 +71,9 @@ func parseWithConfig(fs *flag.FlagSet, args []string, cfg any) error {
 	var config string
 	fs.StringVar(&config, "config", "", "JSON file of flag values (e.g. a run's meta.json); explicit flags override it")
 	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return err
+		}
 		return usageError{err}
 	}
 	if fs.NArg() > 0 {
@@ -118,8 +126,20 @@ func (p *modelParams) problem() (sde.Problem, error) {
 		model = mixture.TwoCluster(p.Rho, p.Delta)
 	case "three-cluster":
 		model = mixture.ThreeCluster(p.Rho, p.Delta)
+	case "custom":
+		cl, err := parseClusters(p.Clusters)
+		if err != nil {
+			return pr, err
+		}
+		model = mixture.Model{Clusters: cl, Delta: p.Delta}
+		if err := model.Validate(); err != nil {
+			return pr, usagef("--clusters: %v", err)
+		}
 	default:
-		return pr, usagef("--mixture = %q: want two-cluster or three-cluster", p.Mixture)
+		return pr, usagef("--mixture = %q: want two-cluster, three-cluster or custom", p.Mixture)
+	}
+	if p.Clusters != "" && p.Mixture != "custom" {
+		return pr, usagef("--clusters is only for --mixture custom")
 	}
 	margin, err := loss.ParseMargin(p.Loss)
 	if err != nil {
@@ -169,4 +189,28 @@ func (p *modelParams) problem() (sde.Problem, error) {
 		return pr, usageError{err}
 	}
 	return pr, nil
+}
+
+// parseClusters reads "c:p:y,c:p:y,…".
+func parseClusters(s string) ([]mixture.Cluster, error) {
+	if s == "" {
+		return nil, usagef("--clusters: required with --mixture custom (c:probability:label, ...)")
+	}
+	var cl []mixture.Cluster
+	for _, f := range strings.Split(s, ",") {
+		var c mixture.Cluster
+		parts := strings.Split(strings.TrimSpace(f), ":")
+		if len(parts) != 3 {
+			return nil, usagef("--clusters: %q is not c:probability:label", f)
+		}
+		for i, dst := range []*float64{&c.C, &c.Prob, &c.Label} {
+			v, err := strconv.ParseFloat(parts[i], 64)
+			if err != nil {
+				return nil, usagef("--clusters: %q: %v", f, err)
+			}
+			*dst = v
+		}
+		cl = append(cl, c)
+	}
+	return cl, nil
 }
