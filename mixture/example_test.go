@@ -20,5 +20,5 @@ func ExampleModel_Sample() {
 	}
 	fmt.Printf("X is %d×%d, |v*|²/d = %.3f, sample 0: c = %v, y = %v\n", ds.N, ds.D, v2/float64(ds.D), ds.C[0], ds.Y[0])
 	// Output:
-	// X is 200×100, |v*|²/d = 1.000, sample 0: c = 0, y = -1
+	// X is 200×100, |v*|²/d = 1.000, sample 0: c = 1, y = 1
 }
