@@ -3,6 +3,8 @@ package sde
 import (
 	"sync"
 
+	"golang.org/x/exp/constraints"
+
 	"github.com/sgdmft/sgdmft/internal/kernel"
 )
 
@@ -21,32 +23,41 @@ func axpy(a float64, x, y []float64) { kernel.Axpy(a, x, y) }
 // for every row (selected or not); otherwise unselected rows are skipped.
 // sel == nil selects every row. grad is overwritten.
 //
-// Rows are taken four at a time (kernel.Dot4): four streams from memory in
-// flight at once keep the memory system busy, and the four rows are still in
-// cache for their axpy updates.
-func passRows(grad, r []float64, x, w []float64, sel []bool, isd float64, deriv func(mu int, r float64) float64, lo, hi int) {
+// Rows are taken four at a time (kernel.Dot4X, kernel.Axpy4X): four streams
+// from memory in flight at once keep the memory system busy, the four rows
+// are still in cache for their update, and the gradient is loaded and stored
+// once per four rows.
+func passRows[F constraints.Float](grad, r []float64, x []F, w []float64, sel []bool, isd float64, deriv func(mu int, r float64) float64, lo, hi int) {
 	d := len(w)
 	clear(grad)
-	row := func(mu int) []float64 { return x[mu*d : (mu+1)*d : (mu+1)*d] }
+	row := func(mu int) []F { return x[mu*d : (mu+1)*d : (mu+1)*d] }
 	var blk [4]int
 	nb := 0
 	flush := func() {
 		var rs [4]float64
 		if nb == 4 {
-			rs[0], rs[1], rs[2], rs[3] = kernel.Dot4(row(blk[0]), row(blk[1]), row(blk[2]), row(blk[3]), w)
+			rs[0], rs[1], rs[2], rs[3] = kernel.Dot4X(row(blk[0]), row(blk[1]), row(blk[2]), row(blk[3]), w)
 		} else {
 			for i := 0; i < nb; i++ {
-				rs[i] = dot(row(blk[i]), w)
+				rs[i] = kernel.DotX(row(blk[i]), w)
 			}
 		}
+		var a [4]float64
 		for i := 0; i < nb; i++ {
 			mu, rm := blk[i], rs[i]*isd
 			if r != nil {
 				r[mu] = rm
 			}
 			if sel == nil || sel[mu] {
-				if g := deriv(mu, rm); g != 0 {
-					axpy(g*isd, row(mu), grad)
+				a[i] = deriv(mu, rm) * isd
+			}
+		}
+		if nb == 4 {
+			kernel.Axpy4X(&a, row(blk[0]), row(blk[1]), row(blk[2]), row(blk[3]), grad)
+		} else {
+			for i := 0; i < nb; i++ {
+				if a[i] != 0 {
+					kernel.AxpyX(a[i], row(blk[i]), grad)
 				}
 			}
 		}
@@ -71,15 +82,15 @@ func passRows(grad, r []float64, x, w []float64, sel []bool, isd float64, deriv 
 const passChunks = 8
 
 // chunkedPass runs passRows over fixed row chunks on up to threads goroutines.
-type chunkedPass struct {
-	x       []float64
+type chunkedPass[F constraints.Float] struct {
+	x       []F
 	bounds  [passChunks + 1]int
 	part    [passChunks][]float64
 	threads int
 }
 
-func newChunkedPass(x []float64, d, threads int) *chunkedPass {
-	c := &chunkedPass{x: x, threads: max(1, min(threads, passChunks))}
+func newChunkedPass[F constraints.Float](x []F, d, threads int) *chunkedPass[F] {
+	c := &chunkedPass[F]{x: x, threads: max(1, min(threads, passChunks))}
 	n := len(x) / d
 	for i := range c.bounds {
 		c.bounds[i] = i * n / passChunks
@@ -90,7 +101,7 @@ func newChunkedPass(x []float64, d, threads int) *chunkedPass {
 	return c
 }
 
-func (c *chunkedPass) run(grad, r, w []float64, sel []bool, isd float64, deriv func(mu int, r float64) float64) {
+func (c *chunkedPass[F]) run(grad, r, w []float64, sel []bool, isd float64, deriv func(mu int, r float64) float64) {
 	if c.threads == 1 {
 		for i := range passChunks {
 			passRows(c.part[i], r, c.x, w, sel, isd, deriv, c.bounds[i], c.bounds[i+1])
@@ -115,3 +126,22 @@ func (c *chunkedPass) run(grad, r, w []float64, sel []bool, isd float64, deriv f
 		}
 	}
 }
+
+// fields sets r_μ = x_μ·w/√d for every row.
+func (c *chunkedPass[F]) fields(r, w []float64, isd float64) {
+	d := len(w)
+	for mu := range r {
+		r[mu] = kernel.DotX(c.x[mu*d:(mu+1)*d], w) * isd
+	}
+}
+
+// stepPass is a chunkedPass of either storage type.
+type stepPass interface {
+	run(grad, r, w []float64, sel []bool, isd float64, deriv func(mu int, r float64) float64)
+	fields(r, w []float64, isd float64)
+}
+
+var (
+	_ stepPass = (*chunkedPass[float64])(nil)
+	_ stepPass = (*chunkedPass[float32])(nil)
+)

@@ -169,3 +169,32 @@ func TestDivergence(t *testing.T) {
 	}
 	t.Log(err)
 }
+
+// TestFloat32Storage: storing X in float32 perturbs each entry by at most
+// 2⁻²⁴ ≈ 6e-8 relative. Over K = 20 logistic GD steps with η‖H‖ < 1 the
+// iterate moves by at most about K·η·‖H‖·|w|·6e-8 ≈ 1e-6 relative; the
+// test allows 1e-5. It also checks the float32 run actually differs (it is
+// not silently float64).
+func TestFloat32Storage(t *testing.T) {
+	p := logisticProblem()
+	p.T = 2
+	var ws [2][]float64
+	for i, f32 := range []bool{false, true} {
+		r, err := NewRun(p, Settings{D: 120, Seed: 4, Float32: f32}, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for k := 0; k < p.Steps(); k++ {
+			r.Step(false)
+		}
+		ws[i] = r.W
+	}
+	diff, norm := 0.0, 0.0
+	for i := range ws[0] {
+		diff = math.Max(diff, math.Abs(ws[0][i]-ws[1][i]))
+		norm = math.Max(norm, math.Abs(ws[0][i]))
+	}
+	if diff > 1e-5*norm || diff == 0 {
+		t.Errorf("max |w64 − w32| = %v (|w|∞ = %v), want in (0, 1e-5·|w|∞]", diff, norm)
+	}
+}

@@ -22,6 +22,7 @@ type simulateParams struct {
 	TestSamples int    `json:"test_samples"`
 	Integrator  string `json:"integrator"`
 	RawCentroid bool   `json:"raw_centroid"`
+	Float32     bool   `json:"float32"`
 	Out         string `json:"out"`
 	Quiet       bool   `json:"quiet"`
 }
@@ -41,6 +42,7 @@ func runSimulate(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	fs.IntVar(&p.TestSamples, "test-samples", 10000, "fresh test samples per seed for the empirical test error (0: none)")
 	fs.StringVar(&p.Integrator, "integrator", "euler", "time stepping: euler (the SGD recursion) or heun (2nd order, for flows)")
 	fs.BoolVar(&p.RawCentroid, "raw-centroid", false, "keep the raw draw of v* instead of rescaling to |v*|² = d")
+	fs.BoolVar(&p.Float32, "float32", false, "store the data in float32 (about half the memory traffic; products stay float64)")
 	fs.StringVar(&p.Out, "out", "out/simulate", "output directory (written atomically)")
 	fs.BoolVar(&p.Quiet, "quiet", false, "no progress bar")
 	fs.Usage = func() {
@@ -72,7 +74,7 @@ func runSimulate(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	}
 	set := sde.Settings{
 		D: p.D, Seeds: p.Seeds, Workers: p.Workers, Every: p.Every, TestSamples: p.TestSamples,
-		RawCentroid: p.RawCentroid, Integrator: method, Seed: p.Seed,
+		RawCentroid: p.RawCentroid, Float32: p.Float32, Integrator: method, Seed: p.Seed,
 	}
 	if p.TestSamples == 0 {
 		set.TestSamples = -1

@@ -68,3 +68,67 @@ func BenchmarkDot(b *testing.B) {
 		})
 	}
 }
+
+// TestKernelsF32 checks the float32-storage kernels against plain float64
+// loops over the widened data, for all tail lengths; same 1e-14 bound.
+func TestKernelsF32(t *testing.T) {
+	rnd := rng.New(2)
+	for n := 0; n <= 40; n++ {
+		var xs [4][]float32
+		w := make([]float64, n)
+		for i := range w {
+			w[i] = rnd.NormFloat64()
+		}
+		for k := range xs {
+			xs[k] = make([]float32, n)
+			for i := range xs[k] {
+				xs[k][i] = float32(rnd.NormFloat64())
+			}
+		}
+		ref := func(x []float32) (s, abs float64) {
+			for i := range x {
+				s += float64(x[i]) * w[i]
+				abs += math.Abs(float64(x[i]) * w[i])
+			}
+			return
+		}
+		got := [4]float64{}
+		got[0], got[1], got[2], got[3] = Dot4X(xs[0], xs[1], xs[2], xs[3], w)
+		for k := range xs {
+			want, abs := ref(xs[k])
+			if math.Abs(got[k]-want) > 1e-14*abs {
+				t.Errorf("n=%d: Dot4X[%d] = %v, want %v", n, k, got[k], want)
+			}
+			if g := DotX(xs[k], w); math.Abs(g-want) > 1e-14*abs {
+				t.Errorf("n=%d: DotX = %v, want %v", n, g, want)
+			}
+		}
+		a := [4]float64{0.3, -1.1, 0.7, 2}
+		y4 := append([]float64(nil), w...)
+		Axpy4X(&a, xs[0], xs[1], xs[2], xs[3], y4)
+		x64 := make([][]float64, 4)
+		for k := range x64 {
+			for _, v := range xs[k] {
+				x64[k] = append(x64[k], float64(v))
+			}
+		}
+		z4 := append([]float64(nil), w...)
+		if n > 0 {
+			Axpy4X(&a, x64[0], x64[1], x64[2], x64[3], z4)
+		}
+		for i := range y4 {
+			want := w[i] + a[0]*x64[0][i] + a[1]*x64[1][i] + a[2]*x64[2][i] + a[3]*x64[3][i]
+			scale := math.Abs(w[i]) + math.Abs(a[0]*x64[0][i]) + math.Abs(a[1]*x64[1][i]) + math.Abs(a[2]*x64[2][i]) + math.Abs(a[3]*x64[3][i])
+			if math.Abs(y4[i]-want) > 1e-15*scale || math.Abs(z4[i]-want) > 1e-15*scale {
+				t.Fatalf("n=%d: Axpy4X[%d] = %v (f32), %v (f64), want %v", n, i, y4[i], z4[i], want)
+			}
+		}
+		y := append([]float64(nil), w...)
+		AxpyX(0.7, xs[0], y)
+		for i := range y {
+			if want := w[i] + 0.7*float64(xs[0][i]); math.Abs(y[i]-want) > 1e-15*(math.Abs(w[i])+math.Abs(want)) {
+				t.Fatalf("n=%d: AxpyX[%d] = %v, want %v", n, i, y[i], want)
+			}
+		}
+	}
+}
