@@ -1,0 +1,50 @@
+// Package dmft solves the dynamical mean-field theory (DMFT) of SGD and
+// stochastic gradient flow on high-dimensional Gaussian mixtures: the
+// d → ∞ limit, at fixed learning rate η, of the recursion the finite-d
+// simulator of package sde runs (spec model-and-dmft.md §4).
+//
+// References:
+//
+//	F. Mignacco, F. Krzakala, P. Urbani, L. Zdeborová, "Dynamical mean-field
+//	theory for stochastic gradient descent in Gaussian mixture classification",
+//	NeurIPS 2020, arXiv:2006.06098.
+//	C. Gerbelot, E. Troiani, F. Mignacco, F. Krzakala, L. Zdeborová, "Rigorous
+//	dynamical mean field theory for stochastic gradient descent methods",
+//	arXiv:2210.06591 (the discrete-time form solved here).
+//
+// With g = s L'(y, r), D = s L''(y, r) and ⟨·⟩ the average over the effective
+// sample process (its cluster c, its selection path s, its Gaussian field ω),
+// the equations are, for steps k = 0..K:
+//
+//	sample process   r_k = c m_k + ω_k − ηΔ Σ_{j<k} R[k,j] g_j,   ⟨ω_k ω_l⟩ = Δ C[k,l]
+//	its response     J[k,j] = δ_kj − ηΔ Σ_{l=j}^{k−1} R[k,l] D_l J[l,j]
+//	kernels          μ_k = α⟨c g_k⟩,  M_C[k,l] = αΔ⟨g_k g_l⟩,  Γ[k,j] = αΔ⟨D_k J[k,j]⟩
+//	propagator       G[k+1,s] = (1 − ηλ) G[k,s] − η Σ_{l=s}^{k} Γ[k,l] G[l,s],  G[s,s] = 1
+//	response         R[k,j] = G[k,j+1]
+//	overlap          m_k = G[k,0] m_0 − η Σ_{j<k} R[k,j] μ_j
+//	correlation      C[k,l] = m_k m_l + (C_0 − m_0²) G[k,0] G[l,0]
+//	                          + η² Σ_{j<k} Σ_{i<l} R[k,j] M_C[j,i] R[l,i]
+//
+// Row k of every kernel depends only on rows < k. The default method, March,
+// uses this causality to solve the equations in one pass over time with a
+// fixed set of trajectories: at step k it computes G[k,·], m_k and C[k,·],
+// extends the Cholesky factor of ΔC by one row, draws each trajectory's ω_k
+// from its law conditional on the trajectory's own past, and averages the new
+// kernel rows. Iterate is the classic damped global iteration, a cross-check.
+//
+// Variance reduction (spec §6): the clusters are stratified exactly to their
+// probabilities and the noise comes in antithetic pairs (ω, −ω) sharing a
+// selection path. The Monte-Carlo error is estimated from independent
+// batches, each a complete solve on its own trajectories.
+//
+// The response is solved backwards for each trajectory, y_l = D_k J[k,l]:
+//
+//	y_k = D_k,   y_l = −ηΔ D_l Σ_{k'=l+1}^{k} y_{k'} R[k',l],
+//
+// over the steps where the trajectory was selected only (D = 0 elsewhere):
+// its cost per step is (b k)²/2 per selected trajectory at batch fraction b.
+//
+// The square loss with linear output and full batch has D ≡ 1: J and Γ are
+// deterministic, r is Gaussian given the cluster, and the DMFT closes on the
+// first two moments; Solve then uses no sampling.
+package dmft // import "github.com/sgdmft/sgdmft/dmft"

@@ -1,0 +1,153 @@
+package dmft
+
+import (
+	"fmt"
+	"math"
+	"runtime"
+)
+
+// Settings controls a DMFT solve. Zero values mean the documented defaults.
+type Settings struct {
+	// Samples is the number N of sample-process trajectories over all
+	// batches; default 20000. It is rounded up to an even number (antithetic
+	// pairs).
+	Samples int
+	// ResponseSamples is the number of trajectories whose response J enters
+	// the memory kernel Γ; default (and maximum) Samples. The subset keeps
+	// the cluster stratification and the antithetic pairs.
+	ResponseSamples int
+	// Batches is the number of independent solves the trajectories are split
+	// into; the result is their mean and the Monte-Carlo standard error is
+	// their standard deviation/√Batches. Default 10; it is lowered when a
+	// batch would hold fewer than one antithetic pair per cluster.
+	Batches int
+	// Method is the solution method; default March{}.
+	Method Method
+	// Workers is the number of batches solved in parallel; default
+	// runtime.GOMAXPROCS(0). Results do not depend on it.
+	Workers int
+	// Seed is the master seed: batch b draws its trajectories from the
+	// streams (Seed, b, ·).
+	Seed uint64
+	// ForceSampling makes the solver sample the square-loss, linear-output,
+	// full-batch problem, which it otherwise solves exactly without sampling
+	// (its responses are deterministic, D ≡ 1).
+	ForceSampling bool
+	// Progress, if not nil, is called with the number of batch-steps done and
+	// the total; it may be called from several goroutines.
+	Progress func(done, total int64)
+}
+
+const (
+	defaultSamples = 20000
+	defaultBatches = 10
+)
+
+func (s Settings) withDefaults() Settings {
+	if s.Samples == 0 {
+		s.Samples = defaultSamples
+	}
+	s.Samples += s.Samples & 1
+	if s.ResponseSamples == 0 {
+		s.ResponseSamples = s.Samples
+	}
+	if s.Batches == 0 {
+		s.Batches = defaultBatches
+	}
+	if s.Method == nil {
+		s.Method = March{}
+	}
+	if s.Workers == 0 {
+		s.Workers = runtime.GOMAXPROCS(0)
+	}
+	return s
+}
+
+// Validate checks the settings after defaults, naming the first bad field.
+func (s Settings) Validate() error {
+	s = s.withDefaults()
+	switch {
+	case s.Samples < 2:
+		return fmt.Errorf("dmft: Samples = %d, want at least 2", s.Samples)
+	case s.ResponseSamples < 2 || s.ResponseSamples > s.Samples:
+		return fmt.Errorf("dmft: ResponseSamples = %d, want 2 <= ResponseSamples <= Samples = %d", s.ResponseSamples, s.Samples)
+	case s.Batches < 1:
+		return fmt.Errorf("dmft: Batches = %d, want at least 1", s.Batches)
+	case s.Workers < 1:
+		return fmt.Errorf("dmft: Workers = %d, want at least 1", s.Workers)
+	}
+	return s.Method.validate()
+}
+
+// Method is a way of solving the DMFT equations on one batch of
+// trajectories: March or Iterate.
+type Method interface {
+	// String returns the command-line name of the method.
+	String() string
+	validate() error
+}
+
+// March is causal time-marching (spec model-and-dmft.md §6): row k of every
+// kernel depends only on rows < k, so one pass over time with a fixed set of
+// trajectories solves the equations.
+type March struct{}
+
+// Iterate is the damped global iteration: all kernels are recomputed from
+// fresh trajectories given the previous iterate's m, C and R, then mixed
+// with the previous kernels, kernels ← Mix·new + (1 − Mix)·old.
+type Iterate struct {
+	Mix   float64 // weight of the new kernels in (0, 1]; default 0.6
+	Iters int     // maximum number of iterations; default 30
+	// Tol stops the iteration when the sup-norm change of m, C, Γ and M_C
+	// falls below it; default 1e-3. The change cannot fall much below the
+	// Monte-Carlo noise of one iteration.
+	Tol float64
+}
+
+var (
+	_ Method = March{}
+	_ Method = Iterate{}
+)
+
+func (March) String() string   { return "march" }
+func (Iterate) String() string { return "iterate" }
+
+func (March) validate() error { return nil }
+
+func (it Iterate) withDefaults() Iterate {
+	if it.Mix == 0 {
+		it.Mix = 0.6
+	}
+	if it.Iters == 0 {
+		it.Iters = 30
+	}
+	if it.Tol == 0 {
+		it.Tol = 1e-3
+	}
+	return it
+}
+
+func (it Iterate) validate() error {
+	it = it.withDefaults()
+	switch {
+	case !(it.Mix > 0 && it.Mix <= 1):
+		return fmt.Errorf("dmft: Iterate.Mix = %v, want 0 < Mix <= 1", it.Mix)
+	case it.Iters < 1:
+		return fmt.Errorf("dmft: Iterate.Iters = %d, want at least 1", it.Iters)
+	case !(it.Tol > 0) || math.IsInf(it.Tol, 0):
+		return fmt.Errorf("dmft: Iterate.Tol = %v, want a finite Tol > 0", it.Tol)
+	}
+	return nil
+}
+
+// ParseMethod returns the method with command-line name march or iterate
+// (with default iteration settings).
+func ParseMethod(name string) (Method, error) {
+	switch name {
+	case "march", "":
+		return March{}, nil
+	case "iterate":
+		return Iterate{}, nil
+	}
+	return nil, fmt.Errorf("dmft: unknown method %q (allowed: march, iterate)", name)
+}

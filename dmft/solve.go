@@ -1,0 +1,366 @@
+package dmft
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/sgdmft/sgdmft/loss"
+	"github.com/sgdmft/sgdmft/sde"
+	"github.com/sgdmft/sgdmft/theory"
+	"gonum.org/v1/gonum/mat"
+)
+
+// timing is the time spent in each phase, summed over batches (CPU time of
+// the workers, not wall time).
+type timing struct {
+	Weights  time.Duration // weight side and Cholesky factor: O(K³) per batch
+	Sampling time.Duration // sample process, μ and M_C: O(N K²)
+	Response time.Duration // response J and Γ: O(N K³)
+}
+
+// result is one batch's solution.
+type result struct {
+	m, ctt, mu, trainLoss, trainErr []float64
+	c, r, mc, gamma                 []float64 // (K+1)×(K+1)
+	changes                         []float64 // iterate: sup-norm change per iteration
+	clamped                         int
+	timing                          timing
+}
+
+// Solve solves the DMFT of p (spec model-and-dmft.md §4) at the problem's
+// learning rate η for steps k = 0..K, K = p.Steps(). The trajectories are
+// split into set.Batches independent solves run on set.Workers goroutines;
+// the solution is their mean and the standard errors their spread, and do
+// not depend on set.Workers. The square loss with linear output and full
+// batch is solved exactly without sampling (its standard errors are zero).
+//
+// Solve returns an error for an invalid problem or settings, for the plain
+// hinge loss (its L'' is a δ), and for a divergent solve (non-finite values,
+// C[k,k] > 1e100, or a negative conditional variance of ω beyond round-off),
+// naming the step. For Iterate, a solution that did not reach the tolerance
+// is returned together with ErrNotConverged.
+func Solve(ctx context.Context, p sde.Problem, set Settings) (*Solution, error) {
+	if err := p.Validate(); err != nil {
+		return nil, err
+	}
+	if !loss.IsSmooth(p.Loss.Margin) {
+		return nil, fmt.Errorf("dmft: loss %T is not supported: its L'' has a δ part (use the squared hinge, or simulate)", p.Loss.Margin)
+	}
+	if err := set.Validate(); err != nil {
+		return nil, err
+	}
+	set = set.withDefaults()
+	chain, err := p.Selection()
+	if err != nil {
+		return nil, err
+	}
+	start := time.Now()
+	if exactSquare(p, chain) && !set.ForceSampling {
+		res, err := solveSquare(p)
+		if err != nil {
+			return nil, err
+		}
+		sol := combine(p, []*result{res}, true)
+		sol.Stats = Stats{Method: "exact", Batches: 1, Wall: time.Since(start)}
+		sol.addTiming(res.timing)
+		return sol, nil
+	}
+
+	npairs := set.Samples / 2
+	ncl := len(p.Model.Clusters)
+	nb := min(set.Batches, npairs/ncl)
+	if nb < 1 {
+		return nil, fmt.Errorf("dmft: Samples = %d too few for %d clusters: want at least %d (one antithetic pair per cluster)", set.Samples, ncl, 2*ncl)
+	}
+	fresp := float64(set.ResponseSamples) / float64(set.Samples)
+	k1 := p.Steps() + 1
+
+	var done atomic.Int64
+	total := int64(nb) * int64(k1)
+	if it, ok := set.Method.(Iterate); ok {
+		total *= int64(it.withDefaults().Iters)
+	}
+	tick := func() {
+		if set.Progress != nil {
+			set.Progress(done.Add(1), total)
+		}
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	results := make([]*result, nb)
+	errs := make([]error, nb)
+	jobs := make(chan int)
+	var wg sync.WaitGroup
+	for w := 0; w < min(set.Workers, nb); w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range jobs {
+				// Batch i holds pairs [i·P/nb, (i+1)·P/nb).
+				np := (i+1)*npairs/nb - i*npairs/nb
+				b := newBatch(p, chain, i, np, fresp)
+				var res *result
+				var err error
+				switch m := set.Method.(type) {
+				case March:
+					res, err = b.march(ctx, set.Seed, tick)
+				case Iterate:
+					res, err = b.iterate(ctx, set.Seed, m.withDefaults(), tick)
+				default:
+					err = fmt.Errorf("dmft: unknown method %v", m)
+				}
+				if err != nil && !errors.Is(err, ErrNotConverged) {
+					errs[i] = err
+					cancel()
+					continue
+				}
+				errs[i] = err
+				results[i] = res
+			}
+		}()
+	}
+feed:
+	for i := 0; i < nb; i++ {
+		select {
+		case jobs <- i:
+		case <-ctx.Done():
+			break feed
+		}
+	}
+	close(jobs)
+	wg.Wait()
+	var notConv error
+	for _, err := range errs {
+		switch {
+		case err == nil:
+		case errors.Is(err, ErrNotConverged):
+			notConv = err
+		case !errors.Is(err, context.Canceled):
+			return nil, err
+		}
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	sol := combine(p, results, false)
+	sol.Stats.Method = set.Method.String()
+	sol.Stats.Batches = nb
+	sol.Stats.Samples = 2 * npairs
+	sol.Stats.ResponseSamples = set.ResponseSamples
+	sol.Stats.Wall = time.Since(start)
+	for _, r := range results {
+		sol.addTiming(r.timing)
+		sol.Stats.Clamped += r.clamped
+		if len(r.changes) > 0 {
+			sol.Stats.Iterations = max(sol.Stats.Iterations, len(r.changes))
+		}
+	}
+	if _, ok := set.Method.(Iterate); ok {
+		sol.Stats.Change = make([]float64, sol.Stats.Iterations)
+		for i := range sol.Stats.Change {
+			for _, r := range results {
+				if i < len(r.changes) {
+					sol.Stats.Change[i] = max(sol.Stats.Change[i], r.changes[i])
+				}
+			}
+		}
+	}
+	return sol, notConv
+}
+
+// ErrNotConverged is returned with the solution when Iterate stopped at its
+// iteration limit before reaching its tolerance.
+var ErrNotConverged = errors.New("dmft: iteration limit reached before the tolerance")
+
+// march solves the batch by causal time-marching: one pass over k.
+func (b *batch) march(ctx context.Context, seed uint64, tick func()) (*result, error) {
+	b.draw(seed, 0)
+	for k := 0; k < b.k1; k++ {
+		if k%16 == 0 {
+			if err := ctx.Err(); err != nil {
+				return nil, err
+			}
+		}
+		if err := b.step(k); err != nil {
+			return nil, err
+		}
+		tick()
+	}
+	return b.result(), nil
+}
+
+// step computes row k of the weight side and of the kernels.
+func (b *batch) step(k int) error {
+	t0 := time.Now()
+	if err := b.weights(k); err != nil {
+		return err
+	}
+	if err := b.cholesky(k); err != nil {
+		return err
+	}
+	t1 := time.Now()
+	if err := b.sample(k); err != nil {
+		return err
+	}
+	t2 := time.Now()
+	b.response(k)
+	b.advance()
+	t3 := time.Now()
+	b.timing.Weights += t1.Sub(t0)
+	b.timing.Sampling += t2.Sub(t1)
+	b.timing.Response += t3.Sub(t2)
+	return nil
+}
+
+func (b *batch) result() *result {
+	k1 := b.k1
+	res := &result{
+		m: b.m, mu: b.in.mu, trainLoss: b.trainLoss, trainErr: b.trainErr,
+		c: b.c, r: b.r, mc: b.in.mc, gamma: b.in.gamma,
+		ctt: make([]float64, k1), clamped: b.clamped, timing: b.timing,
+	}
+	for k := range res.ctt {
+		res.ctt[k] = b.c[k*k1+k]
+	}
+	return res
+}
+
+// Solution is the DMFT solution: means over the batches and their standard
+// errors (NaN with a single batch, zero for the exact square-loss solve).
+type Solution struct {
+	Times []float64 // t_k = kη, k = 0..K
+	// Curves indexed by step k; the SE companions are standard errors.
+	M, Ctt, Mu, TrainLoss, TrainErr, TestErr, TestLoss            []float64
+	MSE, CttSE, MuSE, TrainLossSE, TrainErrSE, TestErrSE, TestLossSE []float64
+	// Two-time quantities, (K+1)×(K+1): C[k,l], R[k,j] (response of step k
+	// to a kick at j+1), M_C[k,l] and Γ[k,j].
+	C, R, MC, Gamma *mat.Dense
+	Stats           Stats
+}
+
+// Stats are the diagnostics of a solve.
+type Stats struct {
+	Method          string
+	Samples         int // trajectories in all batches (0 for the exact solve)
+	ResponseSamples int
+	Batches         int
+	Clamped         int       // Cholesky pivots clamped to zero (semi-definite ΔC)
+	Iterations      int       // iterate: iterations done (the most over batches)
+	Change          []float64 // iterate: sup-norm change per iteration (the largest over batches)
+	Wall            time.Duration
+	// Time per phase summed over batches (worker CPU time).
+	Weights, Sampling, Response time.Duration
+}
+
+func (s *Solution) addTiming(t timing) {
+	s.Stats.Weights += t.Weights
+	s.Stats.Sampling += t.Sampling
+	s.Stats.Response += t.Response
+}
+
+// MeanSE returns the curve of an observable and its standard error, in the
+// simulator's indexing (sde.M, sde.Ctt, sde.TrainLoss, sde.TrainErr,
+// sde.TestErr, sde.TestLoss). It panics for the simulator's empirical test
+// quantities, which the DMFT does not define.
+func (s *Solution) MeanSE(o sde.Observable) (mean, se []float64) {
+	switch o {
+	case sde.M:
+		return s.M, s.MSE
+	case sde.Ctt:
+		return s.Ctt, s.CttSE
+	case sde.TrainLoss:
+		return s.TrainLoss, s.TrainLossSE
+	case sde.TrainErr:
+		return s.TrainErr, s.TrainErrSE
+	case sde.TestErr:
+		return s.TestErr, s.TestErrSE
+	case sde.TestLoss:
+		return s.TestLoss, s.TestLossSE
+	}
+	panic(fmt.Sprintf("dmft: no observable %v", o))
+}
+
+// meanSE returns the mean over rows and the standard error of the mean.
+func meanSE(rows [][]float64) (mean, se []float64) {
+	n := len(rows[0])
+	mean, se = make([]float64, n), make([]float64, n)
+	nb := float64(len(rows))
+	for k := range mean {
+		s := 0.0
+		for _, r := range rows {
+			s += r[k]
+		}
+		mu := s / nb
+		v := 0.0
+		for _, r := range rows {
+			v += (r[k] - mu) * (r[k] - mu)
+		}
+		mean[k] = mu
+		if len(rows) > 1 {
+			se[k] = math.Sqrt(v / (nb - 1) / nb)
+		} else {
+			se[k] = math.NaN()
+		}
+	}
+	return mean, se
+}
+
+// combine averages batch results in batch order.
+func combine(p sde.Problem, res []*result, exact bool) *Solution {
+	k1 := len(res[0].m)
+	col := func(f func(*result) []float64) [][]float64 {
+		out := make([][]float64, len(res))
+		for i, r := range res {
+			out[i] = f(r)
+		}
+		return out
+	}
+	s := &Solution{Times: make([]float64, k1)}
+	for k := range s.Times {
+		s.Times[k] = float64(k) * p.Eta
+	}
+	s.M, s.MSE = meanSE(col(func(r *result) []float64 { return r.m }))
+	s.Ctt, s.CttSE = meanSE(col(func(r *result) []float64 { return r.ctt }))
+	s.Mu, s.MuSE = meanSE(col(func(r *result) []float64 { return r.mu }))
+	s.TrainLoss, s.TrainLossSE = meanSE(col(func(r *result) []float64 { return r.trainLoss }))
+	s.TrainErr, s.TrainErrSE = meanSE(col(func(r *result) []float64 { return r.trainErr }))
+	mat2 := func(f func(*result) []float64) *mat.Dense {
+		m, _ := meanSE(col(f))
+		return mat.NewDense(k1, k1, m)
+	}
+	s.C = mat2(func(r *result) []float64 { return r.c })
+	s.R = mat2(func(r *result) []float64 { return r.r })
+	s.MC = mat2(func(r *result) []float64 { return r.mc })
+	s.Gamma = mat2(func(r *result) []float64 { return r.gamma })
+	// Test quantities: the closed forms at the mean (m, C[k,k]); their
+	// errors from the spread of the batches' own test quantities.
+	te := make([][]float64, len(res))
+	tl := make([][]float64, len(res))
+	for i, r := range res {
+		te[i], tl[i] = testCurves(p, r.m, r.ctt)
+	}
+	_, s.TestErrSE = meanSE(te)
+	_, s.TestLossSE = meanSE(tl)
+	s.TestErr, s.TestLoss = testCurves(p, s.M, s.Ctt)
+	if exact {
+		// The exact solve: no Monte-Carlo error.
+		for _, v := range [][]float64{s.MSE, s.CttSE, s.MuSE, s.TrainLossSE, s.TrainErrSE, s.TestErrSE, s.TestLossSE} {
+			clear(v)
+		}
+	}
+	return s
+}
+
+func testCurves(p sde.Problem, m, ctt []float64) (te, tl []float64) {
+	te, tl = make([]float64, len(m)), make([]float64, len(m))
+	for k := range m {
+		te[k] = theory.TestError(p.Model, p.Loss.Output, m[k], ctt[k], 0)
+		tl[k] = theory.TestLoss(p.Model, p.Loss, m[k], ctt[k], 0)
+	}
+	return te, tl
+}
