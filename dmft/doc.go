@@ -12,7 +12,7 @@
 //	dynamical mean field theory for stochastic gradient descent methods",
 //	arXiv:2210.06591 (the discrete-time form solved here).
 //
-// With g = s L'(y, r), D = s L''(y, r) and ⟨·⟩ the average over the effective
+// With g = s L'(y, r), D = s L”(y, r) and ⟨·⟩ the average over the effective
 // sample process (its cluster c, its selection path s, its Gaussian field ω),
 // the equations are, for steps k = 0..K:
 //

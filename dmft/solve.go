@@ -40,7 +40,7 @@ type result struct {
 // batch is solved exactly without sampling (its standard errors are zero).
 //
 // Solve returns an error for an invalid problem or settings, for the plain
-// hinge loss (its L'' is a δ), and for a divergent solve (non-finite values,
+// hinge loss (its L” is a δ), and for a divergent solve (non-finite values,
 // C[k,k] > 1e100, or a negative conditional variance of ω beyond round-off),
 // naming the step. For Iterate, a solution that did not reach the tolerance
 // is returned together with ErrNotConverged.
@@ -235,7 +235,7 @@ func (b *batch) result() *result {
 type Solution struct {
 	Times []float64 // t_k = kη, k = 0..K
 	// Curves indexed by step k; the SE companions are standard errors.
-	M, Ctt, Mu, TrainLoss, TrainErr, TestErr, TestLoss            []float64
+	M, Ctt, Mu, TrainLoss, TrainErr, TestErr, TestLoss               []float64
 	MSE, CttSE, MuSE, TrainLossSE, TrainErrSE, TestErrSE, TestLossSE []float64
 	// Two-time quantities, (K+1)×(K+1): C[k,l], R[k,j] (response of step k
 	// to a kick at j+1), M_C[k,l] and Γ[k,j].
