@@ -1,0 +1,327 @@
+package theory
+
+import (
+	"errors"
+	"fmt"
+	"math"
+
+	"github.com/sgdmft/sgdmft/loss"
+	"github.com/sgdmft/sgdmft/mixture"
+)
+
+// ERM is ridge-regularised empirical risk minimisation on the two-cluster
+// model at d = ∞ (spec theory.md §3): the minimiser of
+//
+//	Σ_μ ℓ(y_μ(w·x_μ/√d + b)) + (λ/2)|w|²,
+//
+// with b fixed to 0 unless Bias is set. It is the long-time limit of
+// full-batch gradient descent or flow when λ > 0. The solver settings Tol,
+// MaxIter and Damping have defaults for their zero values.
+type ERM struct {
+	Model  mixture.Model // two clusters c = y = ±1 (mixture.TwoCluster)
+	Alpha  float64       // sample ratio n/d, > 0
+	Lambda float64       // ridge λ ≥ 0; λ = 0 has no solution on separable data
+	Loss   loss.Margin   // loss.Logistic, loss.Square, loss.Hinge, loss.SquaredHinge, or any smooth margin
+	Bias   bool          // fit the bias b
+
+	Tol     float64 // convergence: relative change of (m, q, V, b) in one iteration; default 1e-11
+	MaxIter int     // iteration limit; default 5000
+	Damping float64 // fraction of the new (m, q, V) mixed in per iteration, in (0, 1]; default 0.5
+}
+
+// Status says how an ERM solve ended.
+type Status int
+
+const (
+	Converged      Status = iota // the change fell below Tol
+	IterationLimit               // MaxIter iterations without convergence
+	Diverged                     // |w|² grew without bound or a NaN appeared
+)
+
+var statusNames = [...]string{Converged: "converged", IterationLimit: "iteration limit", Diverged: "diverged"}
+
+// String returns the status in words.
+func (s Status) String() string {
+	if s >= 0 && int(s) < len(statusNames) {
+		return statusNames[s]
+	}
+	return fmt.Sprintf("Status(%d)", int(s))
+}
+
+// ERMResult is the ERM fixed point. On failure the order parameters and
+// observables are NaN and only Status, Iterations and Change are meaningful.
+type ERMResult struct {
+	M         float64 // m = w·v*/d
+	Ctt       float64 // q = |w|²/d
+	Bias      float64 // b (0 without Bias)
+	V         float64 // V = Δ χ, χ = Tr(∇²R)^{-1}/d; V/Δ = ∫R(t+s, t)ds at stationarity
+	TrainLoss float64 // (1/n) Σ_μ ℓ(y_μ(r_μ + b))
+	TrainErr  float64 // fraction of training samples with y(r + b) < 0
+	TestErr   float64 // theory.md §1 with b_0 = b
+
+	Status     Status
+	Iterations int
+	Change     float64 // relative change in the last iteration
+}
+
+func (e ERM) withDefaults() ERM {
+	if e.Tol == 0 {
+		e.Tol = 1e-11
+	}
+	if e.MaxIter == 0 {
+		e.MaxIter = 5000
+	}
+	if e.Damping == 0 {
+		e.Damping = 0.5
+	}
+	return e
+}
+
+// Validate checks the fields after defaults, naming the first bad one.
+func (e ERM) Validate() error {
+	e = e.withDefaults()
+	if err := e.Model.Validate(); err != nil {
+		return err
+	}
+	if !isTwoCluster(e.Model) {
+		return errors.New("theory: Model must be the two-cluster model (clusters c = y = ±1)")
+	}
+	if e.Model.Delta == 0 {
+		return errors.New("theory: Model.Delta = 0, want Delta > 0")
+	}
+	bad := func(x float64) bool { return math.IsNaN(x) || math.IsInf(x, 0) }
+	switch {
+	case !(e.Alpha > 0) || bad(e.Alpha):
+		return fmt.Errorf("theory: Alpha = %v, want a finite Alpha > 0", e.Alpha)
+	case !(e.Lambda >= 0) || bad(e.Lambda):
+		return fmt.Errorf("theory: Lambda = %v, want a finite Lambda >= 0", e.Lambda)
+	case e.Loss == nil:
+		return errors.New("theory: Loss is nil")
+	case !(e.Tol > 0):
+		return fmt.Errorf("theory: Tol = %v, want Tol > 0", e.Tol)
+	case e.MaxIter < 1:
+		return fmt.Errorf("theory: MaxIter = %d, want MaxIter >= 1", e.MaxIter)
+	case !(e.Damping > 0 && e.Damping <= 1):
+		return fmt.Errorf("theory: Damping = %v, want 0 < Damping <= 1", e.Damping)
+	}
+	return nil
+}
+
+func isTwoCluster(m mixture.Model) bool {
+	if len(m.Clusters) != 2 {
+		return false
+	}
+	for _, c := range m.Clusters {
+		if c.C != c.Label {
+			return false
+		}
+	}
+	return m.Clusters[0].C != m.Clusters[1].C
+}
+
+// ermPans is the number of quadrature panels on [−zMax, zMax] for the ERM
+// averages (plus the kinks of the hinge losses): 24 panels of 16 nodes
+// integrate these smooth-per-panel integrands to ~1e-14 (TestERMQuadrature).
+const ermPans = 24
+
+// divergedQ bounds q = |w|²/d: beyond it the solve is declared divergent.
+const divergedQ = 1e10
+
+// Solve finds the fixed point of theory.md §3 by damped iteration on
+// (m, q, V), with one Newton step on the bias condition E[f] = 0 per
+// iteration. Non-convergence returns an error and NaN observables.
+func (e ERM) Solve() (ERMResult, error) {
+	if err := e.Validate(); err != nil {
+		return ERMResult{}, err
+	}
+	e = e.withDefaults()
+	dl := e.Model.Delta
+	px := newProx(e.Loss)
+	// Start: the first GD direction, m = q = O(1), V = Δ/(λ + αΔ).
+	m, q, v, b := 0.5, 1.0, dl/(e.Lambda+e.Alpha*dl), 0.0
+	res := ERMResult{}
+	for it := 1; it <= e.MaxIter; it++ {
+		av := e.averages(px, m, q, v, b)
+		vhat, mhat, qhat := e.Alpha*av.dfdw, e.Alpha*av.yf, e.Alpha*av.f2
+		den := e.Lambda + dl*vhat
+		vn, mn, qn := dl/den, mhat/den, (dl*qhat+mhat*mhat)/(den*den)
+		bn := b
+		if e.Bias && av.dfdw > 0 {
+			bn = b + av.f/av.dfdw // Newton on E[f](b): dE[f]/db = −E[−∂f/∂ω]
+		}
+		ch := math.Max(math.Max(relChange(mn, m), relChange(qn, q)), math.Max(relChange(vn, v), relChange(bn, b)))
+		th := e.Damping
+		m, q, v, b = m+th*(mn-m), q+th*(qn-q), v+th*(vn-v), bn
+		res.Iterations, res.Change = it, ch
+		if math.IsNaN(ch) || math.IsNaN(q) || q > divergedQ || math.IsInf(v, 0) || v > divergedQ {
+			res.Status = Diverged
+			res.nan()
+			return res, fmt.Errorf("theory: ERM diverged at iteration %d (q = %v, V = %v): no minimiser with finite norm (separable data with Lambda = 0, or interpolation)", it, q, v)
+		}
+		if ch < e.Tol {
+			av = e.averages(px, m, q, v, b)
+			res.M, res.Ctt, res.Bias, res.V = m, q, b, v
+			res.TrainLoss, res.TrainErr = av.loss, av.err
+			res.TestErr = TestError(e.Model, loss.Linear{}, m, q, b)
+			res.Status = Converged
+			return res, nil
+		}
+	}
+	res.Status = IterationLimit
+	res.nan()
+	return res, fmt.Errorf("theory: ERM did not converge in %d iterations (last relative change %.3g, Tol %.3g)", res.Iterations, res.Change, e.Tol)
+}
+
+func (r *ERMResult) nan() {
+	n := math.NaN()
+	r.M, r.Ctt, r.Bias, r.V, r.TrainLoss, r.TrainErr, r.TestErr = n, n, n, n, n, n, n
+}
+
+func relChange(new, old float64) float64 { return math.Abs(new-old) / math.Max(1, math.Abs(old)) }
+
+// ermAverages are the sample-side averages over y and ξ.
+type ermAverages struct {
+	f    float64 // E[f], f = (p − ω)/V = −y ℓ'
+	f2   float64 // E[f²]
+	yf   float64 // E[y f]
+	dfdw float64 // E[−∂f/∂ω] = E[ℓ''/(1 + Vℓ'')]
+	loss float64 // E[ℓ(y(p + b))]
+	err  float64 // P[y(p + b) < 0]
+}
+
+// averages evaluates the sample side of theory.md §3. With a = y(ω + b)
+// = m + yb + √(Δq)ξ' (ξ' = yξ ~ N(0,1)) the proximal step is, in the
+// margin v = y(p + b), v = P(a) = argmin_v (v − a)²/(2V) + ℓ(v), so
+// f = y(P(a) − a)/V = −y ℓ'(P(a)) and −∂f/∂ω = (1 − P'(a))/V.
+// The training error is P[a < a₀] with P(a₀) = 0, a₀ = Vℓ'(0).
+func (e ERM) averages(px prox, m, q, v, b float64) ermAverages {
+	return e.averagesPans(px, m, q, v, b, ermPans)
+}
+
+func (e ERM) averagesPans(px prox, m, q, v, b float64, pans int) ermAverages {
+	s := math.Sqrt(e.Model.Delta * q)
+	var out ermAverages
+	var acc, scratch [4]float64
+	a0 := v * px.deriv(0)
+	for _, c := range e.Model.Clusters {
+		y := c.Label
+		mu := m + y*b
+		var kinks [2]float64
+		nk := 0
+		for _, k := range px.kinks(v) {
+			kinks[nk] = (k - mu) / s
+			nk++
+		}
+		acc = [4]float64{}
+		gaussExpectAdd(acc[:], scratch[:], 1, pans, func(o []float64, z float64) {
+			a := mu + s*z
+			p, dp := px.eval(a, v)
+			l, dl, _ := px.margin.Eval(p)
+			o[0], o[1], o[2], o[3] = -dl, dl*dl, (1-dp)/v, l
+		}, kinks[:nk]...)
+		// acc: E[−ℓ'], E[ℓ'²], E[−∂f/∂ω], E[ℓ] for this cluster.
+		out.f += c.Prob * y * acc[0]
+		out.yf += c.Prob * acc[0]
+		out.f2 += c.Prob * acc[1]
+		out.dfdw += c.Prob * acc[2]
+		out.loss += c.Prob * acc[3]
+		out.err += c.Prob * tail(mu-a0, s) // P(a < a₀) = Q((μ − a₀)/s)
+	}
+	return out
+}
+
+// prox is the proximal step of a margin loss, P(a) = argmin_v (v − a)²/(2V) + ℓ(v),
+// and its derivative P'(a).
+type prox struct {
+	margin loss.Margin
+	eval   func(a, v float64) (p, dp float64)
+	kinks  func(v float64) []float64 // values of a where P is not smooth
+}
+
+// deriv returns ℓ'(z); for the hinge at z = 0, −1.
+func (px prox) deriv(z float64) float64 {
+	_, d, _ := px.margin.Eval(z)
+	return d
+}
+
+func newProx(m loss.Margin) prox {
+	px := prox{margin: m, kinks: func(float64) []float64 { return nil }}
+	switch m.(type) {
+	case loss.Square:
+		// (P − a)/V − (1 − P) = 0.
+		px.eval = func(a, v float64) (float64, float64) { return (a + v) / (1 + v), 1 / (1 + v) }
+	case loss.Hinge:
+		px.eval = func(a, v float64) (float64, float64) {
+			switch {
+			case a >= 1:
+				return a, 1
+			case a+v <= 1:
+				return a + v, 1
+			}
+			return 1, 0 // stuck at the kink
+		}
+		px.kinks = func(v float64) []float64 { return []float64{1 - v, 1} }
+	case loss.SquaredHinge:
+		px.eval = func(a, v float64) (float64, float64) {
+			if a >= 1 {
+				return a, 1
+			}
+			return (a + 2*v) / (1 + 2*v), 1 / (1 + 2*v)
+		}
+		px.kinks = func(float64) []float64 { return []float64{1} }
+	default:
+		px.eval = func(a, v float64) (float64, float64) { return newtonProx(m, a, v) }
+	}
+	return px
+}
+
+// newtonProx solves (P − a)/V + ℓ'(P) = 0 for a convex smooth margin loss
+// by Newton's method safeguarded by bisection on a bracket (the left side
+// is increasing in P). For ℓ' ∈ [−1, 0] (logistic) the bracket is [a, a + V].
+func newtonProx(m loss.Margin, a, v float64) (p, dp float64) {
+	g := func(x float64) (float64, float64) {
+		_, d1, d2 := m.Eval(x)
+		return (x-a)/v + d1, 1/v + d2
+	}
+	lo, hi := a, a+v
+	for i := 0; ; i++ { // widen until g(lo) ≤ 0 ≤ g(hi)
+		gl, _ := g(lo)
+		gh, _ := g(hi)
+		if gl <= 0 && gh >= 0 {
+			break
+		}
+		if i > 60 {
+			return math.NaN(), math.NaN()
+		}
+		w := hi - lo
+		if gl > 0 {
+			lo -= w
+		}
+		if gh < 0 {
+			hi += w
+		}
+	}
+	x := a - v*func() float64 { _, d, _ := m.Eval(a); return d }()
+	if !(x > lo && x < hi) {
+		x = (lo + hi) / 2
+	}
+	for i := 0; i < 100; i++ {
+		gx, dg := g(x)
+		if gx > 0 {
+			hi = x
+		} else {
+			lo = x
+		}
+		nx := x - gx/dg
+		if !(nx > lo && nx < hi) {
+			nx = (lo + hi) / 2
+		}
+		if math.Abs(nx-x) <= 1e-15*math.Max(1, math.Abs(x)) || hi-lo <= 1e-15*math.Max(1, math.Abs(x)) {
+			x = nx
+			break
+		}
+		x = nx
+	}
+	_, _, d2 := m.Eval(x)
+	return x, 1 / (1 + v*d2)
+}
