@@ -28,19 +28,17 @@ const (
 	// blowUp bounds C[k,k]: beyond it the solve is declared divergent (the
 	// simulator uses the same kind of bound on |w|²/d).
 	blowUp = 1e100
-	// pivotClamp: a Cholesky pivot (conditional variance of ω_k given its
-	// past) below pivotClamp·ΔC[k,k] is clamped to zero. C is a Gram matrix
-	// of a smooth curve and numerically singular after a few steps (its
-	// smallest eigenvalue reaches 1e-16·|C| by k ≈ 7 for gd at η = 0.1), so
-	// pivots of round-off size are common; keeping one would divide later
-	// rows by its square root and amplify round-off. Dropping a conditional
-	// variance below 1e-9 of the total changes the law of ω by less than
-	// that, far below any Monte-Carlo error.
-	pivotClamp = 1e-9
-	// pivotFail: with pivots ≥ pivotClamp kept, round-off in a pivot stays
-	// below ~1e-10·ΔC[k,k]; a pivot below −pivotFail·ΔC[k,k] means ΔC is
-	// not positive semi-definite and the solve has failed.
-	pivotFail = 1e-6
+	// jitter: the Cholesky factor is that of ΔC + δ_k on the diagonal,
+	// δ_k = jitter·max_{l≤k} ΔC[l,l]. C is a Gram matrix of a smooth curve
+	// and numerically singular after a few steps (its smallest eigenvalue
+	// reaches 1e-16·|C| by k ≈ 7 for gd at η = 0.1); as computed it is
+	// indefinite at the round-off level ~k·ε·|C|, and a pivot of such a
+	// matrix can be negative far beyond ε (−1e-6·ΔC[k,k] was seen). The
+	// jitter, larger than that round-off for K ≲ 10⁴ steps, makes the matrix
+	// definite, so the (backward stable) factorisation has positive pivots
+	// and does not amplify round-off; it adds independent noise of relative
+	// variance 1e-9 to ω, far below any Monte-Carlo error.
+	jitter = 1e-9
 )
 
 // kernels are the DMFT kernels of spec §4, (K+1)×(K+1) row-major.
@@ -74,6 +72,7 @@ type batch struct {
 	m              []float64
 	in, out        *kernels // kernels read by the weight side; kernels written by the sample process
 	clamped        int      // pivots clamped to zero
+	maxDiag        float64  // max ΔC[l,l] so far
 	trainLoss      []float64
 	trainErr       []float64
 
@@ -247,9 +246,9 @@ func (b *batch) weights(k int) error {
 	return nil
 }
 
-// cholesky extends the Cholesky factor of ΔC by row k. A pivot that is
-// round-off of a semi-definite ΔC is clamped to zero; a clearly negative
-// one is an error.
+// cholesky extends the Cholesky factor of ΔC (plus the jitter) by row k. A
+// pivot in [−δ_k, 0] is round-off and clamped to zero; a more negative one
+// is an error.
 func (b *batch) cholesky(k int) error {
 	k1 := b.k1
 	delta := b.p.Model.Delta
@@ -263,11 +262,15 @@ func (b *batch) cholesky(k int) error {
 		lk[j] = (delta*b.c[k*k1+j] - dot(lk[:j], b.l[j*k1:j*k1+j])) / ljj
 	}
 	diag := delta * b.c[k*k1+k]
-	piv := diag - dot(lk[:k], lk[:k])
+	b.maxDiag = max(b.maxDiag, diag)
+	jit := jitter * b.maxDiag
+	piv := diag + jit - dot(lk[:k], lk[:k])
 	switch {
-	case piv < -pivotFail*diag || math.IsNaN(piv):
+	case piv < -jit || math.IsNaN(piv):
+		// With the jitter, a negative pivot means ΔC is indefinite beyond
+		// round-off.
 		return fmt.Errorf("dmft: conditional variance %v < 0 at step %d (t = %g) in batch %d: ΔC is not positive semi-definite (ΔC[k,k] = %v)", piv, k, float64(k)*b.eta, b.index, diag)
-	case piv <= pivotClamp*diag:
+	case piv <= 0:
 		lk[k] = 0
 		b.clamped++
 	default:

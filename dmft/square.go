@@ -68,7 +68,7 @@ func solveSquare(p sde.Problem) (*result, error) {
 		for l := 0; l < k; l++ {
 			h[l*k1+k] = hk[l]
 		}
-		if hk[k] < -pivotFail*delta*b.c[k*k1+k] || math.IsNaN(hk[k]) {
+		if hk[k] < -1e-9*delta*b.c[k*k1+k] || math.IsNaN(hk[k]) {
 			return nil, fmt.Errorf("dmft: variance of the field %v < 0 at step %d (t = %g)", hk[k], k, float64(k)*b.eta)
 		}
 		hkk := math.Max(hk[k], 0)
