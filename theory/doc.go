@@ -21,4 +21,42 @@
 //	three clusters, r² − κ:       ε = (1−ρ)·2Q(√κ/√(Δq)) + ρ[1 − Q((√κ−m)/√(Δq)) − Q((√κ+m)/√(Δq))]
 //
 // and the test loss is a Gaussian integral per cluster, computed by quadrature.
+//
+// Square loss, full batch, exact at d = ∞ (theory.md §2; Liao & Couillet,
+// with |μ|² = 1/Δ, c = 1/α): with H = XᵀX/d + λ and c = Xᵀy/√d,
+//
+//	w(t) = e^{−Ht} w(0) + g_t(H) c,        g_t(ζ) = (1 − e^{−ζt})/ζ          (flow)
+//	w_k  = (1 − ηH)^k w_0 + g_k(H) c,      g_k(ζ) = (1 − (1 − ηζ)^k)/ζ       (GD, t = kη)
+//
+// (for GD e^{−ζt} becomes (1 − ηζ)^k throughout). With a± = (√α ± 1)²,
+// κ = α + Δ, u = (ζ − λ)/Δ, on the bulk ζ ∈ [λ + Δa−, λ + Δa+]:
+//
+//	dπ_H/dζ = √((u − a−)(a+ − u)) / (2πΔu),           atom (1 − α)₊ at ζ = λ,
+//	dν/dζ   = Δ√((u − a−)(a+ − u)) / (2π[κ(1 + Δ) − Δu]),  atom (α − Δ²)₊ at ζ* = λ + κ(1 + Δ),
+//
+//	m(t) = ∫ g_t dν,   q(t) = κ∫ g_t² dν + C0 ∫ e^{−2ζt} dπ_H,
+//	½⟨(y − r)²⟩ = ½[1 − (2κ/α) m + (κ∫(ζ − λ) g_t² dν + C0 ∫(ζ − λ) e^{−2ζt} dπ_H)/α],
+//	ε = Q(m/√(Δq)).
+//
+// The bulk integrals use ζ = centre − half·cos θ (the edges become sin²θ;
+// the ν denominator is written (√α − Δ)² + (λ + Δa+ − ζ) so that it stays
+// accurate at α = Δ², where the outlier meets the edge), the atoms are added
+// by hand. At λ = 0, α > 1, t → ∞: m = 1/(1 + Δ), q = (α + Δ)/((α − 1)(1 + Δ)²).
+//
+// Ridge ERM (theory.md §3; Mignacco et al. 2020, Loureiro et al. 2021):
+// the minimiser of Σ_μ ℓ(y_μ(w·x_μ/√d + b)) + (λ/2)|w|² has, at d = ∞,
+//
+//	V = Δ/(λ + ΔV̂),  m = m̂/(λ + ΔV̂),  q = (Δq̂ + m̂²)/(λ + ΔV̂)²,
+//	ω = y m + √(Δq) ξ,  p = argmin_x [(x − ω)²/(2V) + ℓ(y(x + b))],  f = (p − ω)/V,
+//	V̂ = α E[ℓ''/(1 + Vℓ'')],  q̂ = α E[f²],  m̂ = α E[y f],  E[f] = 0 (bias),
+//
+// solved by damped iteration with a Newton step on b; training error
+// P[y(p + b) < 0] in closed form through the prox threshold a₀ = Vℓ'(0).
+//
+// References for the ERM equations, in addition to the above:
+//
+//	B. Loureiro, G. Sicuro, C. Gerbelot, A. Pacco, F. Krzakala,
+//	L. Zdeborová, "Learning Gaussian mixtures with generalized linear
+//	models: precise asymptotics in high dimensions", NeurIPS 2021,
+//	arXiv:2106.03791.
 package theory // import "github.com/sgdmft/sgdmft/theory"
