@@ -105,3 +105,6 @@ func (d *Dir) Commit() error {
 
 // Abort removes the temporary directory; it is a no-op after Commit.
 func (d *Dir) Abort() { os.RemoveAll(d.tmp) }
+
+// Mkdir creates the subdirectory name (and its parents) in the directory.
+func (d *Dir) Mkdir(name string) error { return os.MkdirAll(d.Path(name), 0o755) }
