@@ -17,6 +17,24 @@ func dot(x, y []float64) float64 { return impl.Ddot(len(x), x, 1, y, 1) }
 
 func axpy(a float64, x, y []float64) { impl.Daxpy(len(x), a, x, 1, y, 1) }
 
+// gatherDot returns Σ_i x[idx[i]] y[i]. Four accumulators break the
+// floating-point add latency chain (the loop is latency-bound otherwise).
+func gatherDot(x []float64, idx []int32, y []float64) float64 {
+	y = y[:len(idx)]
+	var s0, s1, s2, s3 float64
+	i := 0
+	for ; i+4 <= len(idx); i += 4 {
+		s0 += x[idx[i]] * y[i]
+		s1 += x[idx[i+1]] * y[i+1]
+		s2 += x[idx[i+2]] * y[i+2]
+		s3 += x[idx[i+3]] * y[i+3]
+	}
+	for ; i < len(idx); i++ {
+		s0 += x[idx[i]] * y[i]
+	}
+	return (s0 + s1) + (s2 + s3)
+}
+
 // Stream indices of a batch's random streams (seed, batch, iteration, stream).
 const (
 	streamEps = iota
@@ -304,10 +322,7 @@ func (b *batch) sample(k int) error {
 			if b.full {
 				mem = dot(rrow, b.gv[base:base+k])
 			} else {
-				ts, gs := b.times[base:base+cnt], b.gv[base:base+cnt]
-				for i, t := range ts {
-					mem += rrow[t] * gs[i]
-				}
+				mem = gatherDot(rrow, b.times[base:base+cnt], b.gv[base:base+cnt])
 			}
 			r := b.cl[n]*mk + o - b.ed*mem
 			o = -o
@@ -390,11 +405,7 @@ func (b *batch) response(k int) {
 				continue
 			}
 			rt := b.rt[int(ts[i])*k1 : int(ts[i])*k1+k1]
-			s := 0.0
-			for j := i + 1; j < cnt; j++ {
-				s += y[j] * rt[ts[j]]
-			}
-			y[i] = -b.ed * ds[i] * s
+			y[i] = -b.ed * ds[i] * gatherDot(rt, ts[i+1:cnt], y[i+1:cnt])
 		}
 		for i, t := range ts {
 			row[t] += wr * y[i]

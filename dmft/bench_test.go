@@ -1,0 +1,52 @@
+package dmft
+
+import (
+	"context"
+	"fmt"
+	"testing"
+
+	"github.com/sgdmft/sgdmft/sde"
+)
+
+// BenchmarkReference is the reference solve of the issue: two-cluster
+// logistic psgd, α = 2, Δ = 0.5, ρ = 0.5, λ = 0.1, b = 0.3, τ = 1, η = 0.1,
+// T = 20 (K = 200 steps), N = 20000 trajectories.
+func BenchmarkReference(b *testing.B) {
+	p := twoCluster(sde.PSGD, 20)
+	b.ReportAllocs()
+	var st Stats
+	for b.Loop() {
+		sol, err := Solve(context.Background(), p, Settings{Samples: 20000, Seed: 1})
+		if err != nil {
+			b.Fatal(err)
+		}
+		st = sol.Stats
+	}
+	b.ReportMetric(st.Sampling.Seconds(), "sampling-cpu-s")
+	b.ReportMetric(st.Response.Seconds(), "response-cpu-s")
+	b.ReportMetric(st.Weights.Seconds(), "weights-cpu-s")
+}
+
+// BenchmarkScaling measures the cost against K and N for psgd (b = 0.3)
+// and gd.
+func BenchmarkScaling(b *testing.B) {
+	for _, algo := range []sde.Algorithm{sde.PSGD, sde.GD} {
+		for _, kn := range []struct{ k, n int }{{100, 20000}, {200, 20000}, {400, 20000}, {200, 5000}, {200, 40000}} {
+			b.Run(fmt.Sprintf("%v/K=%d/N=%d", algo, kn.k, kn.n), func(b *testing.B) {
+				p := twoCluster(algo, float64(kn.k)/10)
+				b.ReportAllocs()
+				var st Stats
+				for b.Loop() {
+					sol, err := Solve(context.Background(), p, Settings{Samples: kn.n, Seed: 1})
+					if err != nil {
+						b.Fatal(err)
+					}
+					st = sol.Stats
+				}
+				b.ReportMetric(st.Sampling.Seconds(), "sampling-cpu-s")
+				b.ReportMetric(st.Response.Seconds(), "response-cpu-s")
+				b.ReportMetric(st.Weights.Seconds(), "weights-cpu-s")
+			})
+		}
+	}
+}
