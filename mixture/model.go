@@ -82,3 +82,17 @@ func (m Model) Rho() float64 {
 	}
 	return s
 }
+
+// IsTwoCluster reports whether the model is a two-cluster model: two
+// clusters at c = ±1, each labelled by its c (any probabilities).
+func (m Model) IsTwoCluster() bool {
+	if len(m.Clusters) != 2 {
+		return false
+	}
+	for _, c := range m.Clusters {
+		if c.C != c.Label {
+			return false
+		}
+	}
+	return m.Clusters[0].C != m.Clusters[1].C
+}

@@ -83,7 +83,7 @@ func (e ERM) Validate() error {
 	if err := e.Model.Validate(); err != nil {
 		return err
 	}
-	if !isTwoCluster(e.Model) {
+	if !e.Model.IsTwoCluster() {
 		return errors.New("theory: Model must be the two-cluster model (clusters c = y = ±1)")
 	}
 	if e.Model.Delta == 0 {
@@ -105,18 +105,6 @@ func (e ERM) Validate() error {
 		return fmt.Errorf("theory: Damping = %v, want 0 < Damping <= 1", e.Damping)
 	}
 	return nil
-}
-
-func isTwoCluster(m mixture.Model) bool {
-	if len(m.Clusters) != 2 {
-		return false
-	}
-	for _, c := range m.Clusters {
-		if c.C != c.Label {
-			return false
-		}
-	}
-	return m.Clusters[0].C != m.Clusters[1].C
 }
 
 // ermPans is the number of quadrature panels on [−zMax, zMax] for the ERM

@@ -11,7 +11,6 @@ import (
 
 	"github.com/sgdmft/sgdmft/internal/output"
 	"github.com/sgdmft/sgdmft/loss"
-	"github.com/sgdmft/sgdmft/mixture"
 	"github.com/sgdmft/sgdmft/sde"
 	"github.com/sgdmft/sgdmft/theory"
 )
@@ -78,7 +77,7 @@ flags:`)
 	if p.Out == "" {
 		return usagef("--out: want a directory name")
 	}
-	if !isTwoCluster(prob.Model) {
+	if !prob.Model.IsTwoCluster() {
 		return usagef("--mixture = %q: --kind %s needs the two-cluster model", p.Mixture, p.Kind)
 	}
 	if _, ok := prob.Loss.Output.(loss.Linear); !ok {
@@ -94,19 +93,6 @@ flags:`)
 		return erm(&p, prob, stdout)
 	}
 	return usagef("--kind = %q: want square-flow or erm", p.Kind)
-}
-
-// isTwoCluster reports whether the model has two clusters c = y = ±1.
-func isTwoCluster(m mixture.Model) bool {
-	if len(m.Clusters) != 2 {
-		return false
-	}
-	for _, c := range m.Clusters {
-		if c.C != c.Label {
-			return false
-		}
-	}
-	return m.Clusters[0].C != m.Clusters[1].C
 }
 
 func squareFlow(ctx context.Context, p *theoryParams, prob sde.Problem, stdout io.Writer) error {
