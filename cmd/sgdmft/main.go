@@ -3,7 +3,10 @@
 //
 // Usage:
 //
-//	sgdmft simulate [flags]   finite-d SGD / SGF ensembles     (out/simulate)
+//	sgdmft simulate [flags]   finite-d SGD / SGF ensembles               (out/simulate)
+//	sgdmft dmft [flags]       the DMFT (d = ∞) of the same dynamics        (out/dmft)
+//	sgdmft theory [flags]     exact square-loss curves, ridge ERM          (out/theory)
+//	sgdmft validate [flags]   DMFT and theory against simulations          (out/validate)
 //	sgdmft help COMMAND       the flags of a command
 //
 // Each command writes float64 .npy files and a meta.json into --out; a run
