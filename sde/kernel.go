@@ -128,10 +128,20 @@ func (c *chunkedPass[F]) run(grad, r, w []float64, sel []bool, isd float64, deri
 }
 
 // fields sets r_μ = x_μ·w/√d for every row.
-func (c *chunkedPass[F]) fields(r, w []float64, isd float64) {
+func (c *chunkedPass[F]) fields(r, w []float64, isd float64) { project(r, c.x, w, isd) }
+
+// project sets dst[μ] = scale·x_μ·w for every row of the row-major matrix x,
+// four rows at a time (kernel.Dot4X).
+func project[F constraints.Float](dst []float64, x []F, w []float64, scale float64) {
 	d := len(w)
-	for mu := range r {
-		r[mu] = kernel.DotX(c.x[mu*d:(mu+1)*d], w) * isd
+	row := func(mu int) []F { return x[mu*d : (mu+1)*d : (mu+1)*d] }
+	mu := 0
+	for ; mu+4 <= len(dst); mu += 4 {
+		a, b, c, e := kernel.Dot4X(row(mu), row(mu+1), row(mu+2), row(mu+3), w)
+		dst[mu], dst[mu+1], dst[mu+2], dst[mu+3] = a*scale, b*scale, c*scale, e*scale
+	}
+	for ; mu < len(dst); mu++ {
+		dst[mu] = kernel.DotX(row(mu), w) * scale
 	}
 }
 
