@@ -142,8 +142,8 @@ func (e *Ensemble) MeanSE(o Observable) (mean, se []float64) {
 	return mean, se
 }
 
-// recordSteps returns the recorded steps 0, every, 2·every, …, and K.
-func recordSteps(k, every int) []int {
+// RecordSteps returns the recorded steps 0, every, 2·every, …, and k.
+func RecordSteps(k, every int) []int {
 	var s []int
 	for i := 0; i <= k; i += every {
 		s = append(s, i)
@@ -168,7 +168,7 @@ func Simulate(ctx context.Context, p Problem, set Settings) (*Ensemble, error) {
 	}
 	set = set.withDefaults()
 	k := p.Steps()
-	ens := &Ensemble{Steps: recordSteps(k, set.Every), Seeds: make([]Trajectory, set.Seeds)}
+	ens := &Ensemble{Steps: RecordSteps(k, set.Every), Seeds: make([]Trajectory, set.Seeds)}
 	for _, s := range ens.Steps {
 		ens.Times = append(ens.Times, float64(s)*p.Eta)
 	}

@@ -12,6 +12,7 @@ import (
 	"github.com/sgdmft/sgdmft/dmft"
 	"github.com/sgdmft/sgdmft/internal/output"
 	"github.com/sgdmft/sgdmft/loss"
+	"github.com/sgdmft/sgdmft/sde"
 	"gonum.org/v1/gonum/mat"
 )
 
@@ -122,15 +123,8 @@ func runDMFT(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	}
 	wall := time.Since(start)
 
-	// Record steps 0, every, 2·every, …, K.
 	k := prob.Steps()
-	var rec []int
-	for i := 0; i <= k; i += p.Every {
-		rec = append(rec, i)
-	}
-	if rec[len(rec)-1] != k {
-		rec = append(rec, k)
-	}
+	rec := sde.RecordSteps(k, p.Every)
 	pick := func(v []float64) []float64 {
 		out := make([]float64, len(rec))
 		for i, s := range rec {
