@@ -118,10 +118,7 @@ func TestDMFTIterateCommand(t *testing.T) {
 // TestDMFTBadInput: each bad flag exits with status 2, names the flag and
 // writes nothing.
 func TestDMFTBadInput(t *testing.T) {
-	for _, c := range []struct {
-		args []string
-		want string
-	}{
+	checkUsageErrors(t, []string{"dmft", "--samples", "20", "--T", "0.2"}, []usageCase{
 		{[]string{"--samples", "1"}, "--samples"},
 		{[]string{"--samples", "10", "--response-samples", "20"}, "--response-samples"},
 		{[]string{"--response-samples", "-1"}, "--response-samples"},
@@ -135,22 +132,7 @@ func TestDMFTBadInput(t *testing.T) {
 		{[]string{"--alpha", "0"}, "--alpha"},
 		{[]string{"--algo", "psgd", "--b", "0.3"}, "--tau"},
 		{[]string{"--C0", "0.1", "--m0", "1"}, "--C0"},
-	} {
-		out := filepath.Join(t.TempDir(), "out")
-		args := append([]string{"dmft", "--samples", "20", "--T", "0.2", "--out", out}, c.args...)
-		_, stderr, err := runArgs(t, args...)
-		var ue usageError
-		if !errors.As(err, &ue) {
-			t.Errorf("%v: error %v (stderr %q), want a usage error (exit 2)", c.args, err, stderr)
-			continue
-		}
-		if !strings.Contains(err.Error()+stderr, c.want) {
-			t.Errorf("%v: error %q does not name %s", c.args, err, c.want)
-		}
-		if _, err := os.Stat(out); !os.IsNotExist(err) {
-			t.Errorf("%v: output directory written", c.args)
-		}
-	}
+	})
 }
 
 // TestDMFTDivergenceWritesNothing: a solve that blows up (square loss at

@@ -104,10 +104,7 @@ func TestSimulateCommand(t *testing.T) {
 // TestBadInput: each bad flag exits with status 2 (a usageError), names the
 // flag in the message, and writes nothing.
 func TestBadInput(t *testing.T) {
-	for _, c := range []struct {
-		args []string
-		want string
-	}{
+	checkUsageErrors(t, []string{"simulate", "--d", "10", "--seeds", "1", "--T", "0.2"}, []usageCase{
 		{[]string{"--alpha", "0"}, "--alpha"},
 		{[]string{"--alpha", "-1"}, "--alpha"},
 		{[]string{"--delta", "-0.1"}, "--delta"},
@@ -142,22 +139,7 @@ func TestBadInput(t *testing.T) {
 		{[]string{"--mixture", "custom", "--clusters", "1:0.5:1,-1:0.5:0"}, "label"},
 		{[]string{"--mixture", "custom", "--clusters", "1:0.5"}, "--clusters"},
 		{[]string{"--clusters", "1:1:1"}, "--clusters"},
-	} {
-		out := filepath.Join(t.TempDir(), "out")
-		args := append([]string{"simulate", "--d", "10", "--seeds", "1", "--T", "0.2", "--out", out}, c.args...)
-		_, stderr, err := runArgs(t, args...)
-		var ue usageError
-		if !errors.As(err, &ue) {
-			t.Errorf("%v: error %v (stderr %q), want a usage error (exit 2)", c.args, err, stderr)
-			continue
-		}
-		if !strings.Contains(err.Error()+stderr, c.want) {
-			t.Errorf("%v: error %q does not name %s", c.args, err, c.want)
-		}
-		if _, err := os.Stat(out); !os.IsNotExist(err) {
-			t.Errorf("%v: output directory written", c.args)
-		}
-	}
+	})
 	if _, _, err := runArgs(t, "frobnicate"); !errors.As(err, new(usageError)) {
 		t.Errorf("unknown command: %v, want usage error", err)
 	}
@@ -187,5 +169,34 @@ func TestHelp(t *testing.T) {
 	_, stderr, err := runArgs(t, "simulate", "-h")
 	if !errors.Is(err, flag.ErrHelp) || !strings.Contains(stderr, "-alpha") || !strings.Contains(stderr, "default 2") {
 		t.Errorf("help: err %v, stderr %q", err, stderr)
+	}
+}
+
+// usageCase is a bad command line and a string its error must contain.
+type usageCase struct {
+	args []string
+	want string
+}
+
+// checkUsageErrors runs prefix + args + --out DIR for each case and
+// requires a usage error (exit status 2) whose message names want, and no
+// output directory.
+func checkUsageErrors(t *testing.T, prefix []string, cases []usageCase) {
+	t.Helper()
+	for _, c := range cases {
+		out := filepath.Join(t.TempDir(), "out")
+		args := append(append(append([]string(nil), prefix...), c.args...), "--out", out)
+		_, stderr, err := runArgs(t, args...)
+		var ue usageError
+		if !errors.As(err, &ue) {
+			t.Errorf("%v: error %v (stderr %q), want a usage error (exit 2)", c.args, err, stderr)
+			continue
+		}
+		if !strings.Contains(err.Error()+stderr, c.want) {
+			t.Errorf("%v: error %q does not name %s", c.args, err, c.want)
+		}
+		if _, err := os.Stat(out); !os.IsNotExist(err) {
+			t.Errorf("%v: output directory written", c.args)
+		}
 	}
 }

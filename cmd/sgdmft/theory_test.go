@@ -103,10 +103,7 @@ func TestTheoryERM(t *testing.T) {
 // write nothing; a non-converging ERM is an error (not exit 2) and writes
 // nothing.
 func TestTheoryBadInput(t *testing.T) {
-	for _, c := range []struct {
-		args []string
-		want string
-	}{
+	checkUsageErrors(t, []string{"theory"}, []usageCase{
 		{[]string{"--kind", "square-flow", "--loss", "logistic"}, "--loss"},
 		{[]string{"--kind", "square-flow", "--loss", "square", "--mixture", "three-cluster"}, "--mixture"},
 		{[]string{"--kind", "square-flow", "--loss", "square", "--algo", "sgd", "--b", "0.5"}, "--algo"},
@@ -116,17 +113,7 @@ func TestTheoryBadInput(t *testing.T) {
 		{[]string{"--kind", "erm", "--output", "quadratic"}, "--output"},
 		{[]string{"--kind", "erm", "--alpha", "0"}, "--alpha"},
 		{[]string{"--kind", "tea"}, "--kind"},
-	} {
-		out := filepath.Join(t.TempDir(), "out")
-		_, stderr, err := runArgs(t, append(append([]string{"theory"}, c.args...), "--out", out)...)
-		var ue usageError
-		if !errors.As(err, &ue) || !strings.Contains(err.Error(), c.want) {
-			t.Errorf("%v: error %v (stderr %q), want a usage error naming %s", c.args, err, stderr, c.want)
-		}
-		if _, err := os.Stat(out); !os.IsNotExist(err) {
-			t.Errorf("%v: output directory written", c.args)
-		}
-	}
+	})
 	out := filepath.Join(t.TempDir(), "out")
 	_, _, err := runArgs(t, "theory", "--kind", "erm", "--alpha", "0.5", "--delta", "0.1", "--out", out)
 	if err == nil || errors.As(err, new(usageError)) || !strings.Contains(err.Error(), "diverged") {

@@ -2,7 +2,6 @@ package main
 
 import (
 	"encoding/json"
-	"errors"
 	"os"
 	"path/filepath"
 	"strings"
@@ -46,18 +45,9 @@ func TestValidateCommand(t *testing.T) {
 }
 
 func TestValidateBadInput(t *testing.T) {
-	for _, args := range [][]string{
-		{"validate", "--scenario", "no-such-scenario"},
-		{"validate", "--level", "huge"},
-		{"validate", "--workers", "0"},
-	} {
-		out := filepath.Join(t.TempDir(), "val")
-		_, _, err := runArgs(t, append(args, "--out", out)...)
-		if !errors.As(err, new(usageError)) {
-			t.Errorf("%v: %v, want a usage error", args, err)
-		}
-		if _, err := os.Stat(out); !os.IsNotExist(err) {
-			t.Errorf("%v: output written", args)
-		}
-	}
+	checkUsageErrors(t, []string{"validate"}, []usageCase{
+		{[]string{"--scenario", "no-such-scenario"}, "--scenario"},
+		{[]string{"--level", "huge"}, "--level"},
+		{[]string{"--workers", "0"}, "--workers"},
+	})
 }
