@@ -5,17 +5,15 @@ import (
 	"math"
 	"math/rand/v2"
 
+	"github.com/sgdmft/sgdmft/internal/kernel"
 	"github.com/sgdmft/sgdmft/internal/rng"
 	"github.com/sgdmft/sgdmft/loss"
 	"github.com/sgdmft/sgdmft/sde"
-	"gonum.org/v1/gonum/blas/blas64"
 )
 
-var impl = blas64.Implementation()
+func dot(x, y []float64) float64 { return kernel.Dot(x, y) }
 
-func dot(x, y []float64) float64 { return impl.Ddot(len(x), x, 1, y, 1) }
-
-func axpy(a float64, x, y []float64) { impl.Daxpy(len(x), a, x, 1, y, 1) }
+func axpy(a float64, x, y []float64) { kernel.Axpy(a, x, y) }
 
 // gatherDot returns Σ_i x[idx[i]] y[i]. Four accumulators break the
 // floating-point add latency chain (the loop is latency-bound otherwise).

@@ -11,12 +11,14 @@ import (
 // BenchmarkReference is the reference solve of the issue: two-cluster
 // logistic psgd, α = 2, Δ = 0.5, ρ = 0.5, λ = 0.1, b = 0.3, τ = 1, η = 0.1,
 // T = 20 (K = 200 steps), N = 20000 trajectories.
-func BenchmarkReference(b *testing.B) {
-	p := twoCluster(sde.PSGD, 20)
+func BenchmarkReference(b *testing.B) { benchSolve(b, twoCluster(sde.PSGD, 20), 20000) }
+
+// benchSolve times Solve on n trajectories and reports the CPU time per phase.
+func benchSolve(b *testing.B, p sde.Problem, n int) {
 	b.ReportAllocs()
 	var st Stats
 	for b.Loop() {
-		sol, err := Solve(context.Background(), p, Settings{Samples: 20000, Seed: 1})
+		sol, err := Solve(context.Background(), p, Settings{Samples: n, Seed: 1})
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -36,19 +38,7 @@ func BenchmarkScaling(b *testing.B) {
 				continue // the dense O(N K³) response: minutes
 			}
 			b.Run(fmt.Sprintf("%v/K=%d/N=%d", algo, kn.k, kn.n), func(b *testing.B) {
-				p := twoCluster(algo, float64(kn.k)/10)
-				b.ReportAllocs()
-				var st Stats
-				for b.Loop() {
-					sol, err := Solve(context.Background(), p, Settings{Samples: kn.n, Seed: 1})
-					if err != nil {
-						b.Fatal(err)
-					}
-					st = sol.Stats
-				}
-				b.ReportMetric(st.Sampling.Seconds(), "sampling-cpu-s")
-				b.ReportMetric(st.Response.Seconds(), "response-cpu-s")
-				b.ReportMetric(st.Weights.Seconds(), "weights-cpu-s")
+				benchSolve(b, twoCluster(algo, float64(kn.k)/10), kn.n)
 			})
 		}
 	}

@@ -28,13 +28,3 @@ func Axpy(a float64, x, y []float64) {
 	}
 	axpy(a, x, y)
 }
-
-// Dot4 returns the four dot products x_i·w, reading the four rows
-// concurrently. It panics if the lengths differ.
-func Dot4(x0, x1, x2, x3, w []float64) (s0, s1, s2, s3 float64) {
-	n := len(w)
-	if len(x0) != n || len(x1) != n || len(x2) != n || len(x3) != n {
-		panic("kernel: length mismatch")
-	}
-	return dot4(x0, x1, x2, x3, w)
-}

@@ -31,7 +31,7 @@ func TestKernels(t *testing.T) {
 			for i := range x1 {
 				x1[i], x2[i], x3[i] = rnd.NormFloat64(), rnd.NormFloat64(), rnd.NormFloat64()
 			}
-			s0, s1, s2, s3 := Dot4(x, x1, x2, x3, y)
+			s0, s1, s2, s3 := Dot4X(x, x1, x2, x3, y)
 			for k, c := range []struct {
 				got float64
 				x   []float64
@@ -42,7 +42,7 @@ func TestKernels(t *testing.T) {
 					a += math.Abs(c.x[i] * y[i])
 				}
 				if math.Abs(c.got-w) > 1e-14*a {
-					t.Errorf("n=%d: Dot4[%d] = %v, want %v", n, k, c.got, w)
+					t.Errorf("n=%d: Dot4X[%d] = %v, want %v", n, k, c.got, w)
 				}
 			}
 		}
