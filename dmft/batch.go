@@ -5,15 +5,15 @@ import (
 	"math"
 	"math/rand/v2"
 
-	"github.com/sgdmft/sgdmft/internal/kernel"
+	"github.com/sgdmft/sgdmft/dynamics"
 	"github.com/sgdmft/sgdmft/internal/rng"
+	"github.com/sgdmft/sgdmft/internal/vec"
 	"github.com/sgdmft/sgdmft/loss"
-	"github.com/sgdmft/sgdmft/sde"
 )
 
-func dot(x, y []float64) float64 { return kernel.Dot(x, y) }
+func dot(x, y []float64) float64 { return vec.Dot(x, y) }
 
-func axpy(a float64, x, y []float64) { kernel.Axpy(a, x, y) }
+func axpy(a float64, x, y []float64) { vec.Axpy(a, x, y) }
 
 // gatherDot returns Σ_i x[idx[i]] y[i]. Four accumulators break the
 // floating-point add latency chain (the loop is latency-bound otherwise).
@@ -71,14 +71,15 @@ func newKernels(k1 int) *kernels {
 // batch is one independent DMFT solve on a set of trajectories: the weight
 // side (G, R, m, C), the Cholesky factor of ΔC and the sample process.
 type batch struct {
-	p      sde.Problem
+	p      dynamics.Problem
 	fn     loss.Func
-	chain  sde.Chain
+	chain  dynamics.Chain
 	full   bool // every sample selected at every step
 	k1     int  // K+1 time points
 	eta    float64
-	ed     float64 // ηΔ
-	ad     float64 // αΔ
+	ed     float64 // ηΔ, times Perturb.Memory
+	adMC   float64 // αΔ, times Perturb.MC
+	adG    float64 // αΔ, times Perturb.Gamma
 	c0v    float64 // C0 − m0²
 	index  int     // batch number, for errors and streams
 	npairs int
@@ -154,11 +155,13 @@ func stratify(p []float64, n int) []int {
 
 // newBatch lays out npairs antithetic pairs stratified over the clusters, of
 // which a fraction fresp (at least one pair per cluster) enters Γ.
-func newBatch(p sde.Problem, chain sde.Chain, index, npairs int, fresp float64) *batch {
+func newBatch(p dynamics.Problem, chain dynamics.Chain, index, npairs int, fresp float64, q Perturb) *batch {
+	q = q.withDefaults()
 	k1 := p.Steps() + 1
 	b := &batch{
 		p: p, fn: p.Loss, chain: chain, full: chain.Full(), k1: k1,
-		eta: p.Eta, ed: p.Eta * p.Model.Delta, ad: p.Alpha * p.Model.Delta,
+		eta: p.Eta, ed: q.Memory * p.Eta * p.Model.Delta,
+		adMC: q.MC * p.Alpha * p.Model.Delta, adG: q.Gamma * p.Alpha * p.Model.Delta,
 		c0v: p.C0 - p.M0*p.M0, index: index, npairs: npairs,
 	}
 	nn := k1 * k1
@@ -360,7 +363,7 @@ func (b *batch) sample(k int) error {
 	}
 	b.out.mu[k] = b.p.Alpha * mu
 	for l := range mc {
-		mc[l] *= b.ad
+		mc[l] *= b.adMC
 		b.out.mc[l*k1+k] = mc[l]
 	}
 	b.trainLoss[k], b.trainErr[k] = tl, te
@@ -409,7 +412,7 @@ func (b *batch) response(k int) {
 		}
 	}
 	for j := range row {
-		row[j] *= b.ad
+		row[j] *= b.adG
 	}
 }
 

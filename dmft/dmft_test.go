@@ -5,6 +5,7 @@ import (
 	"math"
 	"testing"
 
+	"github.com/sgdmft/sgdmft/dynamics"
 	"github.com/sgdmft/sgdmft/loss"
 	"github.com/sgdmft/sgdmft/mixture"
 	"github.com/sgdmft/sgdmft/sde"
@@ -15,15 +16,15 @@ func logistic() loss.Func { return loss.Func{Margin: loss.Logistic{}, Output: lo
 
 // twoCluster is the reference problem of the spec's checks (α = 2, Δ = 0.5,
 // ρ = 0.5, λ = 0.1, η = 0.1).
-func twoCluster(algo sde.Algorithm, T float64) sde.Problem {
-	p := sde.Problem{
+func twoCluster(algo dynamics.Algorithm, T float64) dynamics.Problem {
+	p := dynamics.Problem{
 		Model: mixture.TwoCluster(0.5, 0.5), Loss: logistic(),
 		Alpha: 2, Lambda: 0.1, Algo: algo, Eta: 0.1, T: T, C0: 1,
 	}
 	switch algo {
-	case sde.SGD:
+	case dynamics.SGD:
 		p.B = 0.3
-	case sde.PSGD, sde.SGF:
+	case dynamics.PSGD, dynamics.SGF:
 		p.B, p.Tau = 0.3, 1
 	}
 	return p
@@ -45,12 +46,12 @@ const nSigma = 4.5
 // leaves a margin of six for the other problems.
 func finiteSize(d int, v float64) float64 { return 3 / float64(d) * (math.Abs(v) + 0.1) }
 
-var compared = []sde.Observable{sde.M, sde.Ctt, sde.TrainLoss, sde.TrainErr, sde.TestErr, sde.TestLoss}
+var compared = []dynamics.Observable{dynamics.M, dynamics.Ctt, dynamics.TrainLoss, dynamics.TrainErr, dynamics.TestErr, dynamics.TestLoss}
 
 // compareSim checks the DMFT against a simulator ensemble at the given steps
 // and logs the largest deviation per observable in units of the combined
 // error sqrt(se_sim² + se_dmft²) + finite-size allowance.
-func compareSim(t *testing.T, p sde.Problem, set Settings, sim sde.Settings, steps []int) {
+func compareSim(t *testing.T, p dynamics.Problem, set Settings, sim sde.Settings, steps []int) {
 	t.Helper()
 	sol, err := Solve(context.Background(), p, set)
 	if err != nil {
@@ -78,34 +79,34 @@ func compareSim(t *testing.T, p sde.Problem, set Settings, sim sde.Settings, ste
 }
 
 func TestTwoClusterGD(t *testing.T) {
-	compareSim(t, twoCluster(sde.GD, 4), Settings{Samples: 8000, Seed: 1},
+	compareSim(t, twoCluster(dynamics.GD, 4), Settings{Samples: 8000, Seed: 1},
 		sde.Settings{D: 1000, Seeds: 16, TestSamples: -1, Seed: 1}, []int{5, 10, 20, 40})
 }
 
 func TestTwoClusterPSGD(t *testing.T) {
-	compareSim(t, twoCluster(sde.PSGD, 4), Settings{Samples: 8000, Seed: 2},
+	compareSim(t, twoCluster(dynamics.PSGD, 4), Settings{Samples: 8000, Seed: 2},
 		sde.Settings{D: 1000, Seeds: 16, TestSamples: -1, Seed: 2}, []int{5, 10, 20, 40})
 }
 
 func TestTwoClusterSGD(t *testing.T) {
-	p := twoCluster(sde.SGD, 4)
+	p := twoCluster(dynamics.SGD, 4)
 	p.Eta = 0.2 // finite η: vanilla SGD is not a flow
 	compareSim(t, p, Settings{Samples: 8000, Seed: 3},
 		sde.Settings{D: 1000, Seeds: 16, TestSamples: -1, Seed: 3}, []int{2, 5, 10, 20})
 }
 
 func TestTwoClusterSGF(t *testing.T) {
-	p := twoCluster(sde.SGF, 3)
+	p := twoCluster(dynamics.SGF, 3)
 	p.Eta = 0.02
 	compareSim(t, p, Settings{Samples: 8000, Seed: 4},
 		sde.Settings{D: 1000, Seeds: 16, TestSamples: -1, Seed: 4}, []int{25, 50, 100, 150})
 }
 
 func TestThreeClusterQuadratic(t *testing.T) {
-	p := sde.Problem{
+	p := dynamics.Problem{
 		Model: mixture.ThreeCluster(0.6, 0.1),
 		Loss:  loss.Func{Margin: loss.Logistic{}, Output: loss.Quadratic{Kappa: 1}},
-		Alpha: 3, Lambda: 0.05, Algo: sde.GD, Eta: 0.05, T: 3, M0: 0.3, C0: 1,
+		Alpha: 3, Lambda: 0.05, Algo: dynamics.GD, Eta: 0.05, T: 3, M0: 0.3, C0: 1,
 	}
 	compareSim(t, p, Settings{Samples: 8000, Seed: 5},
 		sde.Settings{D: 1000, Seeds: 16, TestSamples: -1, Seed: 5}, []int{10, 20, 40, 60})
@@ -138,7 +139,7 @@ func mpMoment(alpha, delta, eta, lambda float64, n int) (moment, mass float64) {
 // O(1) recursions (the quadrature itself is checked to 1e-13 by the mass).
 func TestSquareResponseMP(t *testing.T) {
 	for _, c := range []struct{ alpha, delta, lambda float64 }{{2, 0.5, 0}, {0.6, 1, 0}, {1.5, 0.5, 0.2}} {
-		p := sde.Problem{
+		p := dynamics.Problem{
 			Model: mixture.TwoCluster(0.4, c.delta), Loss: loss.Func{Margin: loss.Square{}, Output: loss.Linear{}},
 			Alpha: c.alpha, Lambda: c.lambda, Eta: 0.1, T: 4, M0: 0.2, C0: 1,
 		}
@@ -169,7 +170,7 @@ func TestSquareResponseMP(t *testing.T) {
 // The DMFT has no Monte-Carlo error, so the tolerance is nSigma simulation
 // standard errors plus the finite-size allowance.
 func TestSquareExactSimulation(t *testing.T) {
-	p := sde.Problem{
+	p := dynamics.Problem{
 		Model: mixture.TwoCluster(0.4, 0.5), Loss: loss.Func{Margin: loss.Square{}, Output: loss.Linear{}},
 		Alpha: 1.5, Lambda: 0.05, Eta: 0.1, T: 3, M0: 0.2, C0: 1,
 	}
@@ -180,7 +181,7 @@ func TestSquareExactSimulation(t *testing.T) {
 // the square-loss DMFT. Only the sampler has Monte-Carlo error; tolerance
 // nSigma of it.
 func TestSquareSampledVsExact(t *testing.T) {
-	p := sde.Problem{
+	p := dynamics.Problem{
 		Model: mixture.TwoCluster(0.4, 0.5), Loss: loss.Func{Margin: loss.Square{}, Output: loss.Linear{}},
 		Alpha: 1.5, Lambda: 0.05, Eta: 0.1, T: 4, M0: 0.2, C0: 1,
 	}

@@ -8,16 +8,16 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/sgdmft/sgdmft/dynamics"
 	"github.com/sgdmft/sgdmft/loss"
 	"github.com/sgdmft/sgdmft/mixture"
-	"github.com/sgdmft/sgdmft/sde"
 )
 
 // TestWorkersIndependent: batches are independent solves on their own
 // streams, combined in batch order, so the result is bit-identical for any
 // number of workers.
 func TestWorkersIndependent(t *testing.T) {
-	p := twoCluster(sde.PSGD, 2)
+	p := twoCluster(dynamics.PSGD, 2)
 	var ref *Solution
 	for _, w := range []int{1, 2, 3} {
 		sol, err := Solve(context.Background(), p, Settings{Samples: 600, Batches: 5, Workers: w, Seed: 9})
@@ -66,7 +66,7 @@ func compareSolutions(t *testing.T, name string, a, b *Solution) {
 // streams, agree within their combined Monte-Carlo errors.
 func TestIterateAgreesWithMarch(t *testing.T) {
 	const iters = 30
-	for _, algo := range []sde.Algorithm{sde.GD, sde.PSGD} {
+	for _, algo := range []dynamics.Algorithm{dynamics.GD, dynamics.PSGD} {
 		p := twoCluster(algo, 3)
 		march, err := Solve(context.Background(), p, Settings{Samples: 4000, Seed: 10})
 		if err != nil {
@@ -94,7 +94,7 @@ func TestIterateAgreesWithMarch(t *testing.T) {
 // agree within the combined error: the bias is below the noise even at
 // N_batch = 200, far below the default N_batch = 2000.
 func TestBatchBias(t *testing.T) {
-	p := twoCluster(sde.PSGD, 4)
+	p := twoCluster(dynamics.PSGD, 4)
 	few, err := Solve(context.Background(), p, Settings{Samples: 8000, Batches: 4, Seed: 12})
 	if err != nil {
 		t.Fatal(err)
@@ -109,7 +109,7 @@ func TestBatchBias(t *testing.T) {
 // TestResponseSubset: Γ from a quarter of the trajectories changes nothing
 // beyond the Monte-Carlo error.
 func TestResponseSubset(t *testing.T) {
-	p := twoCluster(sde.GD, 3)
+	p := twoCluster(dynamics.GD, 3)
 	all, err := Solve(context.Background(), p, Settings{Samples: 4000, Seed: 14})
 	if err != nil {
 		t.Fatal(err)
@@ -122,11 +122,11 @@ func TestResponseSubset(t *testing.T) {
 }
 
 func TestSolveErrors(t *testing.T) {
-	p := twoCluster(sde.GD, 1)
+	p := twoCluster(dynamics.GD, 1)
 	hinge := p
 	hinge.Loss = loss.Func{Margin: loss.Hinge{}, Output: loss.Linear{}}
 	for _, c := range []struct {
-		p    sde.Problem
+		p    dynamics.Problem
 		set  Settings
 		want string
 	}{
@@ -149,9 +149,9 @@ func TestSolveErrors(t *testing.T) {
 // ExampleSolve solves the DMFT of persistent SGD on the two-cluster model
 // and prints the overlap and test error at the final time.
 func ExampleSolve() {
-	p := sde.Problem{
+	p := dynamics.Problem{
 		Model: mixture.TwoCluster(0.5, 0.5), Loss: loss.Func{Margin: loss.Logistic{}, Output: loss.Linear{}},
-		Alpha: 2, Lambda: 0.1, Algo: sde.PSGD, B: 0.3, Tau: 1, Eta: 0.1, T: 2, C0: 1,
+		Alpha: 2, Lambda: 0.1, Algo: dynamics.PSGD, B: 0.3, Tau: 1, Eta: 0.1, T: 2, C0: 1,
 	}
 	sol, err := Solve(context.Background(), p, Settings{Samples: 2000, Seed: 1})
 	if err != nil {

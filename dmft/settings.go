@@ -33,9 +33,32 @@ type Settings struct {
 	// full-batch problem, which it otherwise solves exactly without sampling
 	// (its responses are deterministic, D ≡ 1).
 	ForceSampling bool
+	// Perturb deliberately falsifies the equations, for the mutation tests
+	// that show a validation rejects a wrong theory; its zero value is the
+	// DMFT itself. A perturbed problem is always sampled.
+	Perturb Perturb
 	// Progress, if not nil, is called with the number of batch-steps done and
 	// the total; it may be called from several goroutines.
 	Progress func(done, total int64)
+}
+
+// Perturb scales terms of the DMFT equations (spec §4) by factors; a zero
+// factor means 1, the true equations. It exists to build deliberately wrong
+// theories: a test suite or a validation that cannot reject them cannot be
+// trusted to accept the true one.
+type Perturb struct {
+	MC     float64 // factor on the noise kernel M_C
+	Gamma  float64 // factor on the response kernel Γ of the weight process
+	Memory float64 // factor on the memory term ηΔ Σ_j R[k,j] g_j of the sample process
+}
+
+func (q Perturb) withDefaults() Perturb {
+	for _, f := range []*float64{&q.MC, &q.Gamma, &q.Memory} {
+		if *f == 0 {
+			*f = 1
+		}
+	}
+	return q
 }
 
 const (

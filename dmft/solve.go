@@ -4,14 +4,14 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"math"
-	"sync"
 	"sync/atomic"
 	"time"
 
+	"github.com/sgdmft/sgdmft/dynamics"
+	"github.com/sgdmft/sgdmft/internal/stats"
 	"github.com/sgdmft/sgdmft/loss"
-	"github.com/sgdmft/sgdmft/sde"
 	"github.com/sgdmft/sgdmft/theory"
+	"golang.org/x/sync/errgroup"
 	"gonum.org/v1/gonum/mat"
 )
 
@@ -44,7 +44,7 @@ type result struct {
 // C[k,k] > 1e100, or a negative conditional variance of ω beyond round-off),
 // naming the step. For Iterate, a solution that did not reach the tolerance
 // is returned together with ErrNotConverged.
-func Solve(ctx context.Context, p sde.Problem, set Settings) (*Solution, error) {
+func Solve(ctx context.Context, p dynamics.Problem, set Settings) (*Solution, error) {
 	if err := p.Validate(); err != nil {
 		return nil, err
 	}
@@ -60,7 +60,7 @@ func Solve(ctx context.Context, p sde.Problem, set Settings) (*Solution, error) 
 		return nil, err
 	}
 	start := time.Now()
-	if exactSquare(p, chain) && !set.ForceSampling {
+	if exactSquare(p, chain) && !set.ForceSampling && set.Perturb == (Perturb{}) {
 		res, err := solveSquare(p)
 		if err != nil {
 			return nil, err
@@ -90,61 +90,36 @@ func Solve(ctx context.Context, p sde.Problem, set Settings) (*Solution, error) 
 			set.Progress(done.Add(1), total)
 		}
 	}
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
 	results := make([]*result, nb)
-	errs := make([]error, nb)
-	jobs := make(chan int)
-	var wg sync.WaitGroup
-	for w := 0; w < min(set.Workers, nb); w++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := range jobs {
-				// Batch i holds pairs [i·P/nb, (i+1)·P/nb).
-				np := (i+1)*npairs/nb - i*npairs/nb
-				b := newBatch(p, chain, i, np, fresp)
-				var res *result
-				var err error
-				switch m := set.Method.(type) {
-				case March:
-					res, err = b.march(ctx, set.Seed, tick)
-				case Iterate:
-					res, err = b.iterate(ctx, set.Seed, m.withDefaults(), tick)
-				default:
-					err = fmt.Errorf("dmft: unknown method %v", m)
-				}
-				if err != nil && !errors.Is(err, ErrNotConverged) {
-					errs[i] = err
-					cancel()
-					continue
-				}
-				errs[i] = err
-				results[i] = res
+	notConv := make([]error, nb)
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(set.Workers)
+	for i := range nb {
+		g.Go(func() error {
+			if err := gctx.Err(); err != nil {
+				return err
 			}
-		}()
+			// Batch i holds pairs [i·P/nb, (i+1)·P/nb).
+			np := (i+1)*npairs/nb - i*npairs/nb
+			b := newBatch(p, chain, i, np, fresp, set.Perturb)
+			var res *result
+			var err error
+			switch m := set.Method.(type) {
+			case March:
+				res, err = b.march(gctx, set.Seed, tick)
+			case Iterate:
+				res, err = b.iterate(gctx, set.Seed, m.withDefaults(), tick)
+			default:
+				err = fmt.Errorf("dmft: unknown method %v", m)
+			}
+			if errors.Is(err, ErrNotConverged) {
+				notConv[i], err = err, nil
+			}
+			results[i] = res
+			return err
+		})
 	}
-feed:
-	for i := 0; i < nb; i++ {
-		select {
-		case jobs <- i:
-		case <-ctx.Done():
-			break feed
-		}
-	}
-	close(jobs)
-	wg.Wait()
-	var notConv error
-	for _, err := range errs {
-		switch {
-		case err == nil:
-		case errors.Is(err, ErrNotConverged):
-			notConv = err
-		case !errors.Is(err, context.Canceled):
-			return nil, err
-		}
-	}
-	if err := ctx.Err(); err != nil {
+	if err := g.Wait(); err != nil {
 		return nil, err
 	}
 	sol := combine(p, results, false)
@@ -170,7 +145,12 @@ feed:
 			}
 		}
 	}
-	return sol, notConv
+	for _, err := range notConv {
+		if err != nil {
+			return sol, err
+		}
+	}
+	return sol, nil
 }
 
 // ErrNotConverged is returned with the solution when Iterate stopped at its
@@ -264,54 +244,29 @@ func (s *Solution) addTiming(t timing) {
 }
 
 // MeanSE returns the curve of an observable and its standard error, in the
-// simulator's indexing (sde.M, sde.Ctt, sde.TrainLoss, sde.TrainErr,
-// sde.TestErr, sde.TestLoss). It panics for the simulator's empirical test
+// simulator's indexing (dynamics.M, dynamics.Ctt, dynamics.TrainLoss, dynamics.TrainErr,
+// dynamics.TestErr, dynamics.TestLoss). It panics for the simulator's empirical test
 // quantities, which the DMFT does not define.
-func (s *Solution) MeanSE(o sde.Observable) (mean, se []float64) {
+func (s *Solution) MeanSE(o dynamics.Observable) (mean, se []float64) {
 	switch o {
-	case sde.M:
+	case dynamics.M:
 		return s.M, s.MSE
-	case sde.Ctt:
+	case dynamics.Ctt:
 		return s.Ctt, s.CttSE
-	case sde.TrainLoss:
+	case dynamics.TrainLoss:
 		return s.TrainLoss, s.TrainLossSE
-	case sde.TrainErr:
+	case dynamics.TrainErr:
 		return s.TrainErr, s.TrainErrSE
-	case sde.TestErr:
+	case dynamics.TestErr:
 		return s.TestErr, s.TestErrSE
-	case sde.TestLoss:
+	case dynamics.TestLoss:
 		return s.TestLoss, s.TestLossSE
 	}
 	panic(fmt.Sprintf("dmft: no observable %v", o))
 }
 
-// meanSE returns the mean over rows and the standard error of the mean.
-func meanSE(rows [][]float64) (mean, se []float64) {
-	n := len(rows[0])
-	mean, se = make([]float64, n), make([]float64, n)
-	nb := float64(len(rows))
-	for k := range mean {
-		s := 0.0
-		for _, r := range rows {
-			s += r[k]
-		}
-		mu := s / nb
-		v := 0.0
-		for _, r := range rows {
-			v += (r[k] - mu) * (r[k] - mu)
-		}
-		mean[k] = mu
-		if len(rows) > 1 {
-			se[k] = math.Sqrt(v / (nb - 1) / nb)
-		} else {
-			se[k] = math.NaN()
-		}
-	}
-	return mean, se
-}
-
 // combine averages batch results in batch order.
-func combine(p sde.Problem, res []*result, exact bool) *Solution {
+func combine(p dynamics.Problem, res []*result, exact bool) *Solution {
 	k1 := len(res[0].m)
 	col := func(f func(*result) []float64) [][]float64 {
 		out := make([][]float64, len(res))
@@ -324,13 +279,13 @@ func combine(p sde.Problem, res []*result, exact bool) *Solution {
 	for k := range s.Times {
 		s.Times[k] = float64(k) * p.Eta
 	}
-	s.M, s.MSE = meanSE(col(func(r *result) []float64 { return r.m }))
-	s.Ctt, s.CttSE = meanSE(col(func(r *result) []float64 { return r.ctt }))
-	s.Mu, s.MuSE = meanSE(col(func(r *result) []float64 { return r.mu }))
-	s.TrainLoss, s.TrainLossSE = meanSE(col(func(r *result) []float64 { return r.trainLoss }))
-	s.TrainErr, s.TrainErrSE = meanSE(col(func(r *result) []float64 { return r.trainErr }))
+	s.M, s.MSE = stats.MeanSE(col(func(r *result) []float64 { return r.m }))
+	s.Ctt, s.CttSE = stats.MeanSE(col(func(r *result) []float64 { return r.ctt }))
+	s.Mu, s.MuSE = stats.MeanSE(col(func(r *result) []float64 { return r.mu }))
+	s.TrainLoss, s.TrainLossSE = stats.MeanSE(col(func(r *result) []float64 { return r.trainLoss }))
+	s.TrainErr, s.TrainErrSE = stats.MeanSE(col(func(r *result) []float64 { return r.trainErr }))
 	mat2 := func(f func(*result) []float64) *mat.Dense {
-		m, _ := meanSE(col(f))
+		m, _ := stats.MeanSE(col(f))
 		return mat.NewDense(k1, k1, m)
 	}
 	s.C = mat2(func(r *result) []float64 { return r.c })
@@ -344,8 +299,8 @@ func combine(p sde.Problem, res []*result, exact bool) *Solution {
 	for i, r := range res {
 		te[i], tl[i] = testCurves(p, r.m, r.ctt)
 	}
-	_, s.TestErrSE = meanSE(te)
-	_, s.TestLossSE = meanSE(tl)
+	_, s.TestErrSE = stats.MeanSE(te)
+	_, s.TestLossSE = stats.MeanSE(tl)
 	s.TestErr, s.TestLoss = testCurves(p, s.M, s.Ctt)
 	if exact {
 		// The exact solve: no Monte-Carlo error.
@@ -356,7 +311,7 @@ func combine(p sde.Problem, res []*result, exact bool) *Solution {
 	return s
 }
 
-func testCurves(p sde.Problem, m, ctt []float64) (te, tl []float64) {
+func testCurves(p dynamics.Problem, m, ctt []float64) (te, tl []float64) {
 	te, tl = make([]float64, len(m)), make([]float64, len(m))
 	for k := range m {
 		te[k] = theory.TestError(p.Model, p.Loss.Output, m[k], ctt[k], 0)

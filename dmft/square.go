@@ -5,15 +5,15 @@ import (
 	"math"
 	"time"
 
+	"github.com/sgdmft/sgdmft/dynamics"
 	"github.com/sgdmft/sgdmft/loss"
-	"github.com/sgdmft/sgdmft/sde"
 	"github.com/sgdmft/sgdmft/theory"
 )
 
 // exactSquare reports whether the DMFT of p closes without sampling: square
 // loss, linear output, full batch. Then g = r − y and D ≡ 1, so J and Γ are
 // deterministic and r is Gaussian given the cluster (spec §6).
-func exactSquare(p sde.Problem, chain sde.Chain) bool {
+func exactSquare(p dynamics.Problem, chain dynamics.Chain) bool {
 	_, sq := p.Loss.Margin.(loss.Square)
 	_, lin := p.Loss.Output.(loss.Linear)
 	return sq && lin && chain.Full()
@@ -29,8 +29,8 @@ func exactSquare(p sde.Problem, chain sde.Chain) bool {
 //
 // the kernels are μ_k = α Σ_c p_c c ḡ_k(c), M_C[k,l] = αΔ(Σ_c p_c ḡ_k(c) ḡ_l(c) + H[k,l])
 // with ḡ = r̄ − y, and Γ = αΔ J.
-func solveSquare(p sde.Problem) (*result, error) {
-	b := newBatch(p, sde.FullBatch(), 0, 0, 1)
+func solveSquare(p dynamics.Problem) (*result, error) {
+	b := newBatch(p, dynamics.FullBatch(), 0, 0, 1, Perturb{})
 	k1 := b.k1
 	ncl := len(p.Model.Clusters)
 	rbar := make([]float64, ncl*k1)
@@ -97,7 +97,7 @@ func solveSquare(p sde.Problem) (*result, error) {
 		}
 		b.in.mu[k] = p.Alpha * mu
 		for l := range mc {
-			mc[l] *= b.ad
+			mc[l] *= b.adMC
 			b.in.mc[l*k1+k] = mc[l]
 		}
 		b.trainLoss[k], b.trainErr[k] = tl, te
@@ -109,7 +109,7 @@ func solveSquare(p sde.Problem) (*result, error) {
 		}
 		gam := b.in.gamma[k*k1 : k*k1+k+1]
 		for l, v := range jk {
-			gam[l] = b.ad * v
+			gam[l] = b.adG * v
 		}
 		b.timing.Weights += time.Since(t0)
 	}

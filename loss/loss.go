@@ -3,6 +3,7 @@ package loss
 import (
 	"fmt"
 	"math"
+	"strings"
 )
 
 // Margin is a loss of the margin z = y f(r): its value and first two
@@ -10,6 +11,21 @@ import (
 type Margin interface {
 	// Eval returns ℓ(z), ℓ'(z) and ℓ''(z).
 	Eval(z float64) (l, dl, d2l float64)
+	// Name returns the loss's command-line name, e.g. "logistic".
+	Name() string
+}
+
+// margins is the registry of margin losses: adding a loss is its type (an
+// Eval and a Name) and one line here.
+var margins = []Margin{Logistic{}, Square{}, SquaredHinge{}, Hinge{}}
+
+// MarginNames returns the names of the registered margin losses.
+func MarginNames() []string {
+	names := make([]string, len(margins))
+	for i, m := range margins {
+		names[i] = m.Name()
+	}
+	return names
 }
 
 // Smoother is implemented by margin losses whose second derivative is a
@@ -89,18 +105,25 @@ func IsSmooth(m Margin) bool {
 	return true
 }
 
-// ParseMargin returns the margin loss with the given command-line name:
-// logistic, square, sqhinge or hinge.
+// ParseMargin returns the registered margin loss with the given name (see
+// MarginNames).
 func ParseMargin(name string) (Margin, error) {
-	switch name {
-	case "logistic":
-		return Logistic{}, nil
-	case "square":
-		return Square{}, nil
-	case "sqhinge":
-		return SquaredHinge{}, nil
-	case "hinge":
-		return Hinge{}, nil
+	for _, m := range margins {
+		if m.Name() == name {
+			return m, nil
+		}
 	}
-	return nil, fmt.Errorf("loss: unknown loss %q (allowed: logistic, square, sqhinge, hinge)", name)
+	return nil, fmt.Errorf("loss: unknown loss %q (allowed: %s)", name, strings.Join(MarginNames(), ", "))
 }
+
+// Name implements Margin.
+func (Logistic) Name() string { return "logistic" }
+
+// Name implements Margin.
+func (Square) Name() string { return "square" }
+
+// Name implements Margin.
+func (SquaredHinge) Name() string { return "sqhinge" }
+
+// Name implements Margin.
+func (Hinge) Name() string { return "hinge" }

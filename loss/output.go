@@ -6,6 +6,8 @@ import "fmt"
 type Output interface {
 	// Eval returns f(r), f'(r) and f''(r).
 	Eval(r float64) (f, df, d2f float64)
+	// Name returns the output's command-line name, e.g. "linear".
+	Name() string
 }
 
 // Linear is f(r) = r, for linearly separable mixtures (two clusters).
@@ -26,6 +28,12 @@ func (Linear) Eval(r float64) (f, df, d2f float64) { return r, 1, 0 }
 
 // Eval implements Output.
 func (q Quadratic) Eval(r float64) (f, df, d2f float64) { return r*r - q.Kappa, 2 * r, 2 }
+
+// Name implements Output.
+func (Linear) Name() string { return "linear" }
+
+// Name implements Output.
+func (Quadratic) Name() string { return "quadratic" }
 
 // ParseOutput returns the output function with the given command-line name,
 // linear or quadratic; kappa is used by the quadratic output only.

@@ -3,6 +3,8 @@ package sde
 import (
 	"fmt"
 	"testing"
+
+	"github.com/sgdmft/sgdmft/dynamics"
 )
 
 // BenchmarkStep times one full-batch logistic GD step at α = 2 (n = 2d),
@@ -41,7 +43,7 @@ func BenchmarkStep(b *testing.B) {
 func BenchmarkStepSGD(b *testing.B) {
 	d := 2000
 	p := logisticProblem()
-	p.Algo, p.B, p.Tau = PSGD, 0.3, 1
+	p.Algo, p.B, p.Tau = dynamics.PSGD, 0.3, 1
 	r, err := NewRun(p, Settings{D: d, Seed: 1}, 0)
 	if err != nil {
 		b.Fatal(err)

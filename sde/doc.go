@@ -1,19 +1,18 @@
-// Package sde implements the stochastic processes of SGD on Gaussian
-// mixtures and the finite-d simulator of
+// Package sde implements the finite-d simulator of SGD and stochastic
+// gradient flow on Gaussian mixtures,
 //
 //	F. Mignacco, F. Krzakala, P. Urbani, L. Zdeborová, "Dynamical mean-field
 //	theory for stochastic gradient descent in Gaussian mixture classification",
-//	NeurIPS 2020, arXiv:2006.06098 (spec model-and-dmft.md §2).
+//	NeurIPS 2020, arXiv:2006.06098 (spec model-and-dmft.md §2),
 //
-// The recursion simulated is (plain sum over the selected samples, no 1/b):
+// for a dynamics.Problem: an ensemble of independent runs (data, initial
+// weights, selection paths, fresh test set per seed) of the recursion
 //
 //	w_{k+1} = w_k − η [ λ w_k + Σ_μ s_μ,k ∂_r L(y_μ, r_μ,k) x_μ/√d ],
 //	r_μ,k = w_k·x_μ/√d,   t_k = kη,
 //
-// with selection variables s_μ,k from a Selection: full batch (s ≡ 1),
-// vanilla SGD (i.i.d. Bernoulli(b)), persistent SGD (a two-state Markov chain
-// with P(0→1) = η/τ and P(1→0) = η(1−b)/(bτ)) or the telegraph process of
-// stochastic gradient flow (rates 1/τ and (1−b)/(bτ), transition probabilities
-// over a step Δt: P(0→1) = b(1 − e^{−Δt/(bτ)}), P(1→1) = b + (1−b)e^{−Δt/(bτ)}).
-// The initial weights are w_0 = m_0 v* + N(0, (C_0 − m_0²) I_d).
+// with the selection processes of package dynamics and the integrators of
+// package integrators (Euler is the recursion itself; Heun its second-order
+// counterpart for the gradient-flow limit). One step is one fused pass over
+// the data matrix (pass.go).
 package sde // import "github.com/sgdmft/sgdmft/sde"

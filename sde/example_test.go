@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log"
 
+	"github.com/sgdmft/sgdmft/dynamics"
 	"github.com/sgdmft/sgdmft/loss"
 	"github.com/sgdmft/sgdmft/mixture"
 	"github.com/sgdmft/sgdmft/sde"
@@ -13,16 +14,16 @@ import (
 // Persistent SGD with logistic loss on the two-cluster mixture: an ensemble
 // of 4 seeds at d = 200, recorded every 10 steps.
 func ExampleSimulate() {
-	p := sde.Problem{
+	p := dynamics.Problem{
 		Model: mixture.TwoCluster(0.5, 0.5),
 		Loss:  loss.Func{Margin: loss.Logistic{}, Output: loss.Linear{}},
-		Alpha: 2, Algo: sde.PSGD, B: 0.3, Tau: 1, Eta: 0.1, T: 3, C0: 1,
+		Alpha: 2, Algo: dynamics.PSGD, B: 0.3, Tau: 1, Eta: 0.1, T: 3, C0: 1,
 	}
 	ens, err := sde.Simulate(context.Background(), p, sde.Settings{D: 200, Seeds: 4, Every: 10, TestSamples: 1000, Seed: 1})
 	if err != nil {
 		log.Fatal(err)
 	}
-	m, se := ens.MeanSE(sde.M)
+	m, se := ens.MeanSE(dynamics.M)
 	for j, t := range ens.Times {
 		fmt.Printf("t=%.0f m=%.2f±%.2f\n", t, m[j], se[j])
 	}

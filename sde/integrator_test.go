@@ -4,6 +4,7 @@ import (
 	"math"
 	"testing"
 
+	"github.com/sgdmft/sgdmft/dynamics"
 	"github.com/sgdmft/sgdmft/integrators"
 	"github.com/sgdmft/sgdmft/loss"
 	"github.com/sgdmft/sgdmft/mixture"
@@ -54,7 +55,7 @@ func exactSquareFlow(ds *mixture.Dataset, lambda float64, w0 []float64, t float6
 // dominate; the next term changes a fitted slope by O(h·ζ_max) ≈ 0.1 at
 // most, hence the ±0.15 window.
 func TestIntegratorOrder(t *testing.T) {
-	p := Problem{
+	p := dynamics.Problem{
 		Model: mixture.TwoCluster(0.5, 0.5),
 		Loss:  loss.Func{Margin: loss.Square{}, Output: loss.Linear{}},
 		Alpha: 2, Lambda: 0.1, T: 2, M0: 0.1, C0: 1,

@@ -6,13 +6,15 @@ import (
 	"math"
 	"math/rand/v2"
 	"runtime"
-	"sync"
 	"sync/atomic"
 
+	"github.com/sgdmft/sgdmft/dynamics"
 	"github.com/sgdmft/sgdmft/integrators"
 	"github.com/sgdmft/sgdmft/internal/rng"
+	"github.com/sgdmft/sgdmft/internal/stats"
 	"github.com/sgdmft/sgdmft/mixture"
 	"github.com/sgdmft/sgdmft/theory"
+	"golang.org/x/sync/errgroup"
 )
 
 // Settings controls a finite-d simulation. Zero values mean the defaults.
@@ -80,29 +82,9 @@ func (s Settings) Validate() error {
 	return nil
 }
 
-// Observable indexes the recorded quantities.
-type Observable int
-
-const (
-	M           Observable = iota // m = w·v*/d
-	Ctt                           // |w|²/d
-	TrainLoss                     // (1/n) Σ_μ L(y_μ, r_μ) over all samples
-	TrainErr                      // fraction of misclassified training samples
-	TestErr                       // test error from the closed form given (m, Ctt)
-	TestLoss                      // test loss from the closed form given (m, Ctt)
-	TestErrEmp                    // test error measured on fresh samples
-	TestLossEmp                   // test loss measured on fresh samples
-	NumObservables
-)
-
-var obsNames = [NumObservables]string{"m", "Ctt", "train_loss", "train_err", "test_err", "test_loss", "test_err_emp", "test_loss_emp"}
-
-// String returns the observable's file name stem, e.g. "train_loss".
-func (o Observable) String() string { return obsNames[o] }
-
 // Trajectory is one seed's record.
 type Trajectory struct {
-	Obs [NumObservables][]float64 // each indexed by record time
+	Obs [dynamics.NumObservables][]float64 // each indexed by record time
 }
 
 // Ensemble is the record of a simulation over seeds.
@@ -113,45 +95,19 @@ type Ensemble struct {
 }
 
 // Mean returns the mean over seeds of an observable at each recorded time.
-func (e *Ensemble) Mean(o Observable) []float64 {
+func (e *Ensemble) Mean(o dynamics.Observable) []float64 {
 	m, _ := e.MeanSE(o)
 	return m
 }
 
 // MeanSE returns the mean over seeds and its standard error (sample standard
-// deviation/√seeds; zero for a single seed).
-func (e *Ensemble) MeanSE(o Observable) (mean, se []float64) {
-	nt, ns := len(e.Times), len(e.Seeds)
-	mean, se = make([]float64, nt), make([]float64, nt)
-	for k := 0; k < nt; k++ {
-		s := 0.0
-		for _, tr := range e.Seeds {
-			s += tr.Obs[o][k]
-		}
-		mu := s / float64(ns)
-		v := 0.0
-		for _, tr := range e.Seeds {
-			dv := tr.Obs[o][k] - mu
-			v += dv * dv
-		}
-		mean[k] = mu
-		if ns > 1 {
-			se[k] = math.Sqrt(v / float64(ns-1) / float64(ns))
-		}
+// deviation/√seeds; NaN for a single seed).
+func (e *Ensemble) MeanSE(o dynamics.Observable) (mean, se []float64) {
+	rows := make([][]float64, len(e.Seeds))
+	for i, tr := range e.Seeds {
+		rows[i] = tr.Obs[o]
 	}
-	return mean, se
-}
-
-// RecordSteps returns the recorded steps 0, every, 2·every, …, and k.
-func RecordSteps(k, every int) []int {
-	var s []int
-	for i := 0; i <= k; i += every {
-		s = append(s, i)
-	}
-	if s[len(s)-1] != k {
-		s = append(s, k)
-	}
-	return s
+	return stats.MeanSE(rows)
 }
 
 // Simulate runs the ensemble of finite-d simulations of p. Seed s of the
@@ -159,7 +115,7 @@ func RecordSteps(k, every int) []int {
 // streams derived from (set.Seed, s), so results do not depend on
 // set.Workers. A run whose weights blow up returns an error naming the seed
 // and step. ctx cancels the run.
-func Simulate(ctx context.Context, p Problem, set Settings) (*Ensemble, error) {
+func Simulate(ctx context.Context, p dynamics.Problem, set Settings) (*Ensemble, error) {
 	if err := p.Validate(); err != nil {
 		return nil, err
 	}
@@ -168,7 +124,7 @@ func Simulate(ctx context.Context, p Problem, set Settings) (*Ensemble, error) {
 	}
 	set = set.withDefaults()
 	k := p.Steps()
-	ens := &Ensemble{Steps: RecordSteps(k, set.Every), Seeds: make([]Trajectory, set.Seeds)}
+	ens := &Ensemble{Steps: dynamics.RecordSteps(k, set.Every), Seeds: make([]Trajectory, set.Seeds)}
 	for _, s := range ens.Steps {
 		ens.Times = append(ens.Times, float64(s)*p.Eta)
 	}
@@ -179,42 +135,22 @@ func Simulate(ctx context.Context, p Problem, set Settings) (*Ensemble, error) {
 			set.Progress(done.Add(int64(n)), total)
 		}
 	}
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	errs := make([]error, set.Seeds)
-	jobs := make(chan int)
-	var wg sync.WaitGroup
-	for w := 0; w < min(set.Workers, set.Seeds); w++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for s := range jobs {
-				tr, err := runSeed(ctx, p, set, uint64(s), ens.Steps, tick)
-				if err != nil {
-					errs[s] = err
-					cancel()
-					continue
-				}
-				ens.Seeds[s] = *tr
+	g, ctx := errgroup.WithContext(ctx)
+	g.SetLimit(set.Workers)
+	for s := range set.Seeds {
+		g.Go(func() error {
+			if err := ctx.Err(); err != nil {
+				return err
 			}
-		}()
+			tr, err := runSeed(ctx, p, set, uint64(s), ens.Steps, tick)
+			if err != nil {
+				return err
+			}
+			ens.Seeds[s] = *tr
+			return nil
+		})
 	}
-feed:
-	for s := 0; s < set.Seeds; s++ {
-		select {
-		case jobs <- s:
-		case <-ctx.Done():
-			break feed
-		}
-	}
-	close(jobs)
-	wg.Wait()
-	for _, err := range errs {
-		if err != nil && err != context.Canceled {
-			return nil, err
-		}
-	}
-	if err := ctx.Err(); err != nil {
+	if err := g.Wait(); err != nil {
 		return nil, err
 	}
 	return ens, nil
@@ -231,7 +167,7 @@ const (
 // NewRun draws seed s of the ensemble: data, initial weights and selection
 // state, from streams (set.Seed, s, ·). It is exported for tests and
 // benchmarks that drive the recursion step by step.
-func NewRun(p Problem, set Settings, s uint64) (*Run, error) {
+func NewRun(p dynamics.Problem, set Settings, s uint64) (*Run, error) {
 	set = set.withDefaults()
 	d := set.D
 	ds, err := p.Model.Sample(d, p.Samples(d), set.RawCentroid, rng.New(set.Seed, s, streamData))
@@ -287,9 +223,9 @@ func NewRun(p Problem, set Settings, s uint64) (*Run, error) {
 
 // Run is the state of one finite-d simulation.
 type Run struct {
-	P    Problem
+	P    dynamics.Problem
 	Data *mixture.Dataset
-	Sel  Chain
+	Sel  dynamics.Chain
 	W    []float64 // current weights w_k
 	S    []bool    // current selection s_k
 	R    []float64 // pre-activations r_k of all samples, valid after Step(true) or Fields
@@ -333,7 +269,7 @@ type testSet struct {
 	proj []float64 // scratch: (w·z_μ)/√d
 }
 
-func newTestSet(p Problem, d, n int, rnd *rand.Rand) *testSet {
+func newTestSet(p dynamics.Problem, d, n int, rnd *rand.Rand) *testSet {
 	ts := &testSet{c: make([]float64, n), y: make([]float64, n), z: make([]float32, n*d), proj: make([]float64, n)}
 	for mu := range ts.c {
 		cl := p.Model.Clusters[p.Model.Draw(rnd)]
@@ -352,11 +288,11 @@ func (r *Run) observeWeights(tr *Trajectory, j int, ts *testSet) {
 	m := dot(r.W, r.Data.Vstar) / d
 	q := dot(r.W, r.W) / d
 	fn := r.P.Loss
-	tr.Obs[M][j], tr.Obs[Ctt][j] = m, q
-	tr.Obs[TestErr][j] = theory.TestError(r.P.Model, fn.Output, m, q, 0)
-	tr.Obs[TestLoss][j] = theory.TestLoss(r.P.Model, fn, m, q, 0)
+	tr.Obs[dynamics.M][j], tr.Obs[dynamics.Ctt][j] = m, q
+	tr.Obs[dynamics.TestErr][j] = theory.TestError(r.P.Model, fn.Output, m, q, 0)
+	tr.Obs[dynamics.TestLoss][j] = theory.TestLoss(r.P.Model, fn, m, q, 0)
 	if ts == nil {
-		tr.Obs[TestErrEmp][j], tr.Obs[TestLossEmp][j] = math.NaN(), math.NaN()
+		tr.Obs[dynamics.TestErrEmp][j], tr.Obs[dynamics.TestLossEmp][j] = math.NaN(), math.NaN()
 		return
 	}
 	project(ts.proj, ts.z, r.W, math.Sqrt(r.P.Model.Delta)*r.isd)
@@ -368,7 +304,7 @@ func (r *Run) observeWeights(tr *Trajectory, j int, ts *testSet) {
 		te += fn.Error(ts.y[mu], rm)
 	}
 	nt := float64(len(ts.c))
-	tr.Obs[TestErrEmp][j], tr.Obs[TestLossEmp][j] = te/nt, tl/nt
+	tr.Obs[dynamics.TestErrEmp][j], tr.Obs[dynamics.TestLossEmp][j] = te/nt, tl/nt
 }
 
 // observeFields fills record j of tr with the training loss and error from R.
@@ -381,7 +317,7 @@ func (r *Run) observeFields(tr *Trajectory, j int) {
 		e += fn.Error(r.Data.Y[mu], rm)
 	}
 	n := float64(len(r.R))
-	tr.Obs[TrainLoss][j], tr.Obs[TrainErr][j] = l/n, e/n
+	tr.Obs[dynamics.TrainLoss][j], tr.Obs[dynamics.TrainErr][j] = l/n, e/n
 }
 
 // check returns an error if w_k is not finite or has blown up.
@@ -397,7 +333,7 @@ func (r *Run) check(seed uint64, k int) error {
 // convergent run of this model comes near it).
 const blowUp = 1e150
 
-func runSeed(ctx context.Context, p Problem, set Settings, s uint64, steps []int, tick func(int)) (*Trajectory, error) {
+func runSeed(ctx context.Context, p dynamics.Problem, set Settings, s uint64, steps []int, tick func(int)) (*Trajectory, error) {
 	r, err := NewRun(p, set, s)
 	if err != nil {
 		return nil, err

@@ -5,14 +5,15 @@ import (
 	"math"
 	"testing"
 
+	"github.com/sgdmft/sgdmft/dynamics"
 	"github.com/sgdmft/sgdmft/integrators"
 	"github.com/sgdmft/sgdmft/loss"
 	"github.com/sgdmft/sgdmft/mixture"
 	"gonum.org/v1/gonum/mat"
 )
 
-func logisticProblem() Problem {
-	return Problem{
+func logisticProblem() dynamics.Problem {
+	return dynamics.Problem{
 		Model: mixture.TwoCluster(0.5, 0.5),
 		Loss:  loss.Func{Margin: loss.Logistic{}, Output: loss.Linear{}},
 		Alpha: 2, Eta: 0.1, T: 1, C0: 1,
@@ -63,7 +64,7 @@ func exactSquareGD(r *Run, w0 []float64, k int) []float64 {
 // steps at ~1e-16 per operation, far below that).
 func TestSquareGDExact(t *testing.T) {
 	for _, lambda := range []float64{0, 0.3} {
-		p := Problem{
+		p := dynamics.Problem{
 			Model: mixture.TwoCluster(0.4, 0.5),
 			Loss:  loss.Func{Margin: loss.Square{}, Output: loss.Linear{}},
 			Alpha: 1.5, Lambda: lambda, Eta: 0.2, T: 8, M0: 0.2, C0: 1,
@@ -93,7 +94,7 @@ func TestSquareGDExact(t *testing.T) {
 // any number of workers and of threads per run.
 func TestWorkersDeterministic(t *testing.T) {
 	p := logisticProblem()
-	p.Algo, p.B, p.Tau = PSGD, 0.3, 1
+	p.Algo, p.B, p.Tau = dynamics.PSGD, 0.3, 1
 	var ref *Ensemble
 	for _, c := range []struct{ w, th int }{{1, 1}, {2, 1}, {5, 1}, {1, 2}, {2, 3}} {
 		w := c.w
@@ -106,7 +107,7 @@ func TestWorkersDeterministic(t *testing.T) {
 			continue
 		}
 		for s := range e.Seeds {
-			for o := Observable(0); o < NumObservables; o++ {
+			for o := dynamics.Observable(0); o < dynamics.NumObservables; o++ {
 				for j, v := range e.Seeds[s].Obs[o] {
 					if v != ref.Seeds[s].Obs[o][j] {
 						t.Fatalf("workers=%d seed %d %v[%d] = %v, with 1 worker %v", w, s, o, j, v, ref.Seeds[s].Obs[o][j])
@@ -126,7 +127,7 @@ func TestWorkersDeterministic(t *testing.T) {
 // (binomial with n = TestSamples; false-failure rate 6e-7 per check).
 func TestRecordConsistency(t *testing.T) {
 	p := logisticProblem()
-	p.Algo, p.B = SGD, 0.5
+	p.Algo, p.B = dynamics.SGD, 0.5
 	const nt = 4000
 	e, err := Simulate(context.Background(), p, Settings{D: 100, Seeds: 2, TestSamples: nt, Seed: 3})
 	if err != nil {
@@ -134,7 +135,7 @@ func TestRecordConsistency(t *testing.T) {
 	}
 	for _, tr := range e.Seeds {
 		for j := range e.Times {
-			th, emp := tr.Obs[TestErr][j], tr.Obs[TestErrEmp][j]
+			th, emp := tr.Obs[dynamics.TestErr][j], tr.Obs[dynamics.TestErrEmp][j]
 			if se := math.Sqrt(th * (1 - th) / nt); math.Abs(th-emp) > 5*se {
 				t.Errorf("t=%v: test error %v, empirical %v ± %v", e.Times[j], th, emp, se)
 			}
@@ -153,7 +154,7 @@ func TestRecordConsistency(t *testing.T) {
 	}
 	l /= float64(len(r.R))
 	last := len(e.Times) - 1
-	if got := e.Seeds[0].Obs[TrainLoss][last]; math.Abs(got-l) > 1e-12 {
+	if got := e.Seeds[0].Obs[dynamics.TrainLoss][last]; math.Abs(got-l) > 1e-12 {
 		t.Errorf("final training loss %v, direct %v", got, l)
 	}
 	_ = integrators.EulerMethod

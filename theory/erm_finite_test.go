@@ -7,8 +7,8 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/sgdmft/sgdmft/internal/kernel"
 	"github.com/sgdmft/sgdmft/internal/rng"
+	"github.com/sgdmft/sgdmft/internal/vec"
 	"github.com/sgdmft/sgdmft/loss"
 	"github.com/sgdmft/sgdmft/mixture"
 	"gonum.org/v1/gonum/mat"
@@ -73,7 +73,7 @@ func finiteERM(e ERM, d int, seed uint64, withV bool) (ERMResult, error) {
 	return out, nil
 }
 
-func dot(x, y []float64) float64 { return kernel.Dot(x, y) }
+func dot(x, y []float64) float64 { return vec.Dot(x, y) }
 
 // TestERMLogisticFiniteD compares the logistic ERM fixed point with direct
 // minimisation (Newton–CG) of the same risk on sampled data at d = 1000 over 8
@@ -193,7 +193,7 @@ func newtonMinimize(e ERM, ds *mixture.Dataset, r []float64, fields func(x []flo
 				u += v[d]
 			}
 			c := d2[mu] * u
-			kernel.Axpy(c*isd, row, dst[:d])
+			vec.Axpy(c*isd, row, dst[:d])
 			dst[d] += c * float64(nb)
 		}
 		for i := 0; i < d; i++ {

@@ -5,6 +5,7 @@ import (
 	"math"
 	"testing"
 
+	"github.com/sgdmft/sgdmft/dynamics"
 	"github.com/sgdmft/sgdmft/loss"
 	"github.com/sgdmft/sgdmft/mixture"
 	"github.com/sgdmft/sgdmft/sde"
@@ -30,7 +31,7 @@ func TestSquareFiniteD(t *testing.T) {
 		{"alpha=2", 2, 0.5, 0, 0.3, 0.2, 1, 12},
 		{"alpha=0.5,ridge", 0.5, 0.8, 0.2, 0.5, 0.3, 0.5, 15},
 	} {
-		p := sde.Problem{
+		p := dynamics.Problem{
 			Model: mixture.TwoCluster(c.rho, c.delta),
 			Loss:  loss.Func{Margin: loss.Square{}, Output: loss.Linear{}},
 			Alpha: c.alpha, Lambda: c.lambda, Eta: c.eta, T: c.horizon, C0: c.c0,
@@ -46,13 +47,13 @@ func TestSquareFiniteD(t *testing.T) {
 		}
 		worst := 0.0
 		for _, o := range []struct {
-			obs sde.Observable
+			obs dynamics.Observable
 			get func(theory.SquarePoint) float64
 		}{
-			{sde.M, func(p theory.SquarePoint) float64 { return p.M }},
-			{sde.Ctt, func(p theory.SquarePoint) float64 { return p.Ctt }},
-			{sde.TrainLoss, func(p theory.SquarePoint) float64 { return p.TrainLoss }},
-			{sde.TestErr, func(p theory.SquarePoint) float64 { return p.TestErr }},
+			{dynamics.M, func(p theory.SquarePoint) float64 { return p.M }},
+			{dynamics.Ctt, func(p theory.SquarePoint) float64 { return p.Ctt }},
+			{dynamics.TrainLoss, func(p theory.SquarePoint) float64 { return p.TrainLoss }},
+			{dynamics.TestErr, func(p theory.SquarePoint) float64 { return p.TestErr }},
 		} {
 			mean, se := ens.MeanSE(o.obs)
 			for i, tt := range ens.Times {

@@ -6,9 +6,9 @@ import (
 	"testing"
 
 	"github.com/sgdmft/sgdmft/dmft"
+	"github.com/sgdmft/sgdmft/dynamics"
 	"github.com/sgdmft/sgdmft/loss"
 	"github.com/sgdmft/sgdmft/mixture"
-	"github.com/sgdmft/sgdmft/sde"
 	"github.com/sgdmft/sgdmft/theory"
 )
 
@@ -27,7 +27,7 @@ func TestDMFTSquareMatchesExact(t *testing.T) {
 	for _, c := range []struct {
 		alpha, delta, lambda, c0 float64
 	}{{2, 0.5, 0, 1}, {0.5, 0.3, 0, 0.5}, {1.5, 1, 0.2, 1}} {
-		p := sde.Problem{
+		p := dynamics.Problem{
 			Model: mixture.TwoCluster(0.5, c.delta),
 			Loss:  loss.Func{Margin: loss.Square{}, Output: loss.Linear{}},
 			Alpha: c.alpha, Lambda: c.lambda, Eta: 0.1, T: 8, C0: c.c0,
@@ -86,7 +86,7 @@ func TestDMFTApproachesERM(t *testing.T) {
 	if testing.Short() {
 		t.Skip("long DMFT solve")
 	}
-	p := sde.Problem{
+	p := dynamics.Problem{
 		Model: mixture.TwoCluster(0.5, 0.5),
 		Loss:  loss.Func{Margin: loss.Logistic{}, Output: loss.Linear{}},
 		Alpha: 2, Lambda: 0.5, Eta: 0.2, T: 40, C0: 1,

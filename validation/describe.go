@@ -1,11 +1,9 @@
 package validation
 
 import (
-	"fmt"
-
+	"github.com/sgdmft/sgdmft/dynamics"
 	"github.com/sgdmft/sgdmft/loss"
 	"github.com/sgdmft/sgdmft/mixture"
-	"github.com/sgdmft/sgdmft/sde"
 )
 
 // problemMeta is a problem in the command-line names of its parameters.
@@ -26,7 +24,7 @@ type problemMeta struct {
 	C0       float64           `json:"C0"`
 }
 
-func describe(p sde.Problem) problemMeta {
+func describe(p dynamics.Problem) problemMeta {
 	pm := problemMeta{
 		Clusters: p.Model.Clusters, Delta: p.Model.Delta, Alpha: p.Alpha, Lambda: p.Lambda,
 		Algo: p.Algo.String(), B: p.B, Tau: p.Tau, Eta: p.Eta, T: p.T, M0: p.M0, C0: p.C0,
@@ -34,23 +32,9 @@ func describe(p sde.Problem) problemMeta {
 	if pm.B == 0 {
 		pm.B = 1
 	}
-	switch p.Loss.Margin.(type) {
-	case loss.Logistic:
-		pm.Loss = "logistic"
-	case loss.Square:
-		pm.Loss = "square"
-	case loss.SquaredHinge:
-		pm.Loss = "sqhinge"
-	case loss.Hinge:
-		pm.Loss = "hinge"
-	default:
-		pm.Loss = fmt.Sprintf("%T", p.Loss.Margin)
-	}
-	switch o := p.Loss.Output.(type) {
-	case loss.Linear:
-		pm.Output = "linear"
-	case loss.Quadratic:
-		pm.Output, pm.Kappa = "quadratic", o.Kappa
+	pm.Loss, pm.Output = p.Loss.Margin.Name(), p.Loss.Output.Name()
+	if q, ok := p.Loss.Output.(loss.Quadratic); ok {
+		pm.Kappa = q.Kappa
 	}
 	return pm
 }

@@ -8,13 +8,14 @@ import (
 	"time"
 
 	"github.com/sgdmft/sgdmft/dmft"
+	"github.com/sgdmft/sgdmft/dynamics"
 	"github.com/sgdmft/sgdmft/internal/rng"
 	"github.com/sgdmft/sgdmft/sde"
 	"github.com/sgdmft/sgdmft/theory"
 )
 
 // Compared are the observables compared between theory and simulation.
-var Compared = []sde.Observable{sde.M, sde.Ctt, sde.TrainLoss, sde.TrainErr, sde.TestErr, sde.TestLoss}
+var Compared = []dynamics.Observable{dynamics.M, dynamics.Ctt, dynamics.TrainLoss, dynamics.TrainErr, dynamics.TestErr, dynamics.TestLoss}
 
 // FamilyAlpha is the family-wise false-failure rate of a variant's verdict:
 // the Bonferroni threshold over its comparisons (Threshold).
@@ -28,7 +29,7 @@ type Curve struct {
 // SimCurves is the simulator ensemble at one dimension.
 type SimCurves struct {
 	D, N, Seeds int
-	Obs         map[string]Curve // keyed by observable name (sde.Observable.String)
+	Obs         map[string]Curve // keyed by observable name (dynamics.Observable.String)
 	Wall        time.Duration
 }
 
@@ -140,7 +141,7 @@ func runVariant(ctx context.Context, sc Scenario, v Variant, size Size, opt Opti
 		sc := SimCurves{D: d, N: p.Samples(d), Seeds: size.Seeds, Obs: map[string]Curve{}, Wall: time.Since(t0)}
 		for _, o := range Compared {
 			m, se := ens.MeanSE(o)
-			if o == sde.TrainErr || o == sde.TestErr {
+			if o == dynamics.TrainErr || o == dynamics.TestErr {
 				se = floorSE(se, p.Samples(d)*size.Seeds)
 			}
 			sc.Obs[o.String()] = Curve{m, se}
@@ -254,7 +255,7 @@ func mixSeed(seed uint64, scenario string, variant, d uint64) uint64 {
 }
 
 // squareCurves returns the exact square-loss GD curves at the given times.
-func squareCurves(p sde.Problem, times []float64) (map[string]Curve, error) {
+func squareCurves(p dynamics.Problem, times []float64) (map[string]Curve, error) {
 	sq := theory.SquareGD{Alpha: p.Alpha, Delta: p.Model.Delta, Lambda: p.Lambda, C0: p.C0, Eta: p.Eta}
 	pts, err := sq.Curve(nil, times)
 	if err != nil {
@@ -262,10 +263,10 @@ func squareCurves(p sde.Problem, times []float64) (map[string]Curve, error) {
 	}
 	n := len(times)
 	out := map[string]Curve{}
-	for _, o := range []sde.Observable{sde.M, sde.Ctt, sde.TrainLoss, sde.TestErr} {
+	for _, o := range []dynamics.Observable{dynamics.M, dynamics.Ctt, dynamics.TrainLoss, dynamics.TestErr} {
 		c := Curve{Mean: make([]float64, n), SE: make([]float64, n)}
 		for i, pt := range pts {
-			c.Mean[i] = map[sde.Observable]float64{sde.M: pt.M, sde.Ctt: pt.Ctt, sde.TrainLoss: pt.TrainLoss, sde.TestErr: pt.TestErr}[o]
+			c.Mean[i] = map[dynamics.Observable]float64{dynamics.M: pt.M, dynamics.Ctt: pt.Ctt, dynamics.TrainLoss: pt.TrainLoss, dynamics.TestErr: pt.TestErr}[o]
 		}
 		out[o.String()] = c
 	}
@@ -273,13 +274,13 @@ func squareCurves(p sde.Problem, times []float64) (map[string]Curve, error) {
 }
 
 // ermLimit returns the ridge ERM fixed point of a full-batch problem.
-func ermLimit(p sde.Problem) (map[string]float64, error) {
+func ermLimit(p dynamics.Problem) (map[string]float64, error) {
 	r, err := theory.ERM{Model: p.Model, Alpha: p.Alpha, Lambda: p.Lambda, Loss: p.Loss.Margin}.Solve()
 	if err != nil {
 		return nil, fmt.Errorf("theory: %w", err)
 	}
 	return map[string]float64{
-		sde.M.String(): r.M, sde.Ctt.String(): r.Ctt, sde.TrainLoss.String(): r.TrainLoss,
-		sde.TrainErr.String(): r.TrainErr, sde.TestErr.String(): r.TestErr,
+		dynamics.M.String(): r.M, dynamics.Ctt.String(): r.Ctt, dynamics.TrainLoss.String(): r.TrainLoss,
+		dynamics.TrainErr.String(): r.TrainErr, dynamics.TestErr.String(): r.TestErr,
 	}, nil
 }

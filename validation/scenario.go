@@ -3,9 +3,9 @@ package validation
 import (
 	"sort"
 
+	"github.com/sgdmft/sgdmft/dynamics"
 	"github.com/sgdmft/sgdmft/loss"
 	"github.com/sgdmft/sgdmft/mixture"
-	"github.com/sgdmft/sgdmft/sde"
 )
 
 // Level selects the size of a validation run.
@@ -34,7 +34,7 @@ type Size struct {
 // has several.
 type Variant struct {
 	Label   string
-	Problem sde.Problem
+	Problem dynamics.Problem
 }
 
 // Oracle is an exact theory a scenario is also compared with.
@@ -75,9 +75,9 @@ var (
 
 func standardSizes() [3]Size { return [3]Size{fullSize, quickSize, testSize} }
 
-func twoClusterLogistic(algo sde.Algorithm, b, tau, eta, T float64) sde.Problem {
+func twoClusterLogistic(algo dynamics.Algorithm, b, tau, eta, T float64) dynamics.Problem {
 	m, fn := logistic2(0.5, 0.5)
-	return sde.Problem{Model: m, Loss: fn, Alpha: 2, Algo: algo, B: b, Tau: tau, Eta: eta, T: T, C0: 1}
+	return dynamics.Problem{Model: m, Loss: fn, Alpha: 2, Algo: algo, B: b, Tau: tau, Eta: eta, T: T, C0: 1}
 }
 
 // Scenarios returns the registry of reference problems, sorted by name.
@@ -86,25 +86,25 @@ func Scenarios() []Scenario {
 		{
 			Name:        "two-cluster-logistic-gd",
 			Description: "Two clusters (α = 2, Δ = 0.5, ρ = 0.5), logistic loss, full-batch GD at η = 0.1 from m0 = 0, C0 = 1.",
-			Variants:    []Variant{{"gd", twoClusterLogistic(sde.GD, 1, 0, 0.1, 10)}},
+			Variants:    []Variant{{"gd", twoClusterLogistic(dynamics.GD, 1, 0, 0.1, 10)}},
 			Every:       5,
 		},
 		{
 			Name:        "two-cluster-logistic-psgd",
 			Description: "As two-cluster-logistic-gd with persistent SGD: batch fraction b = 0.3, persistence τ = 1.",
-			Variants:    []Variant{{"psgd b=0.3 τ=1", twoClusterLogistic(sde.PSGD, 0.3, 1, 0.1, 10)}},
+			Variants:    []Variant{{"psgd b=0.3 τ=1", twoClusterLogistic(dynamics.PSGD, 0.3, 1, 0.1, 10)}},
 			Every:       5,
 		},
 		{
 			Name:        "two-cluster-logistic-sgd",
 			Description: "As two-cluster-logistic-gd with vanilla SGD (fresh Bernoulli(0.3) batches each step) at the finite step η = 0.2.",
-			Variants:    []Variant{{"sgd b=0.3 η=0.2", twoClusterLogistic(sde.SGD, 0.3, 0, 0.2, 10)}},
+			Variants:    []Variant{{"sgd b=0.3 η=0.2", twoClusterLogistic(dynamics.SGD, 0.3, 0, 0.2, 10)}},
 			Every:       5,
 		},
 		{
 			Name:        "two-cluster-logistic-sgf",
 			Description: "Stochastic gradient flow: telegraph selection (b = 0.3, τ = 1) with the small step η = 0.02.",
-			Variants:    []Variant{{"sgf b=0.3 τ=1", twoClusterLogistic(sde.SGF, 0.3, 1, 0.02, 5)}},
+			Variants:    []Variant{{"sgf b=0.3 τ=1", twoClusterLogistic(dynamics.SGF, 0.3, 1, 0.02, 5)}},
 			Every:       25,
 		},
 		{
@@ -112,10 +112,10 @@ func Scenarios() []Scenario {
 			Description: "How the batch fraction changes what SGD finds: persistent SGD at τ = 1 for b ∈ {1, 0.5, 0.3, 0.1} " +
 				"(b = 1 is GD), η = 0.1; the test error against time.",
 			Variants: []Variant{
-				{"b=1", twoClusterLogistic(sde.GD, 1, 0, 0.1, 10)},
-				{"b=0.5", twoClusterLogistic(sde.PSGD, 0.5, 1, 0.1, 10)},
-				{"b=0.3", twoClusterLogistic(sde.PSGD, 0.3, 1, 0.1, 10)},
-				{"b=0.1", twoClusterLogistic(sde.PSGD, 0.1, 1, 0.1, 10)},
+				{"b=1", twoClusterLogistic(dynamics.GD, 1, 0, 0.1, 10)},
+				{"b=0.5", twoClusterLogistic(dynamics.PSGD, 0.5, 1, 0.1, 10)},
+				{"b=0.3", twoClusterLogistic(dynamics.PSGD, 0.3, 1, 0.1, 10)},
+				{"b=0.1", twoClusterLogistic(dynamics.PSGD, 0.1, 1, 0.1, 10)},
 			},
 			Every: 10,
 		},
@@ -123,8 +123,8 @@ func Scenarios() []Scenario {
 			Name: "two-cluster-logistic-ridge-longtime",
 			Description: "Logistic loss with ridge λ = 0.5, full-batch GD at η = 0.2 run to T = 30, " +
 				"where it has reached the ERM fixed point of theory.ERM.",
-			Variants: []Variant{{"gd λ=0.5", func() sde.Problem {
-				p := twoClusterLogistic(sde.GD, 1, 0, 0.2, 30)
+			Variants: []Variant{{"gd λ=0.5", func() dynamics.Problem {
+				p := twoClusterLogistic(dynamics.GD, 1, 0, 0.2, 30)
 				p.Lambda = 0.5
 				return p
 			}()}},
@@ -134,8 +134,8 @@ func Scenarios() []Scenario {
 		{
 			Name:        "two-cluster-square-gd",
 			Description: "Square loss, full-batch GD at η = 0.1 (α = 2, Δ = 0.5, ρ = 0.5, λ = 0, C0 = 1): exact random-matrix curves (theory.SquareGD).",
-			Variants: []Variant{{"square gd", func() sde.Problem {
-				p := twoClusterLogistic(sde.GD, 1, 0, 0.1, 10)
+			Variants: []Variant{{"square gd", func() dynamics.Problem {
+				p := twoClusterLogistic(dynamics.GD, 1, 0, 0.1, 10)
 				p.Loss.Margin = loss.Square{}
 				return p
 			}()}},
@@ -146,13 +146,13 @@ func Scenarios() []Scenario {
 			Name: "three-cluster-quadratic-gd",
 			Description: "Three clusters (α = 2, Δ = 0.1, ρ = 0.5), quadratic output r² − 1, logistic loss, full-batch GD " +
 				"at η = 0.1 from m0 = 0.3 to T = 20: after t ≈ 4 the training error keeps falling while the test error rises.",
-			Variants: []Variant{{"gd", threeClusterQuadratic(sde.GD, 1, 0)}},
+			Variants: []Variant{{"gd", threeClusterQuadratic(dynamics.GD, 1, 0)}},
 			Every:    10,
 		},
 		{
 			Name:        "three-cluster-quadratic-psgd",
 			Description: "As three-cluster-quadratic-gd with persistent SGD, b = 0.3, τ = 1.",
-			Variants:    []Variant{{"psgd b=0.3 τ=1", threeClusterQuadratic(sde.PSGD, 0.3, 1)}},
+			Variants:    []Variant{{"psgd b=0.3 τ=1", threeClusterQuadratic(dynamics.PSGD, 0.3, 1)}},
 			Every:       10,
 		},
 	}
@@ -163,8 +163,8 @@ func Scenarios() []Scenario {
 	return sc
 }
 
-func threeClusterQuadratic(algo sde.Algorithm, b, tau float64) sde.Problem {
-	return sde.Problem{
+func threeClusterQuadratic(algo dynamics.Algorithm, b, tau float64) dynamics.Problem {
+	return dynamics.Problem{
 		Model: mixture.ThreeCluster(0.5, 0.1),
 		Loss:  loss.Func{Margin: loss.Logistic{}, Output: loss.Quadratic{Kappa: 1}},
 		Alpha: 2, Algo: algo, B: b, Tau: tau, Eta: 0.1, T: 20, M0: 0.3, C0: 1,

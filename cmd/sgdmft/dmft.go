@@ -10,9 +10,9 @@ import (
 	"time"
 
 	"github.com/sgdmft/sgdmft/dmft"
+	"github.com/sgdmft/sgdmft/dynamics"
 	"github.com/sgdmft/sgdmft/internal/output"
 	"github.com/sgdmft/sgdmft/loss"
-	"github.com/sgdmft/sgdmft/sde"
 	"gonum.org/v1/gonum/mat"
 )
 
@@ -124,7 +124,7 @@ func runDMFT(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	wall := time.Since(start)
 
 	k := prob.Steps()
-	rec := sde.RecordSteps(k, p.Every)
+	rec := dynamics.RecordSteps(k, p.Every)
 	pick := func(v []float64) []float64 {
 		out := make([]float64, len(rec))
 		for i, s := range rec {

@@ -10,9 +10,9 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/sgdmft/sgdmft/dynamics"
 	"github.com/sgdmft/sgdmft/loss"
 	"github.com/sgdmft/sgdmft/mixture"
-	"github.com/sgdmft/sgdmft/sde"
 )
 
 // usageError is bad input: reported with exit status 2, before any work.
@@ -96,8 +96,8 @@ func finite(x float64) bool { return !math.IsNaN(x) && !math.IsInf(x, 0) }
 
 // problem validates the flags and builds the problem. Every error names the
 // flag and its allowed range.
-func (p *modelParams) problem() (sde.Problem, error) {
-	var pr sde.Problem
+func (p *modelParams) problem() (dynamics.Problem, error) {
+	var pr dynamics.Problem
 	chk := []struct {
 		bad  bool
 		flag string
@@ -158,29 +158,29 @@ func (p *modelParams) problem() (sde.Problem, error) {
 	if err != nil {
 		return pr, usagef("--output = %q: want linear or quadratic", p.Output)
 	}
-	algo, err := sde.ParseAlgorithm(p.Algo)
+	algo, err := dynamics.ParseAlgorithm(p.Algo)
 	if err != nil {
 		return pr, usagef("--algo = %q: want gd, sgd, psgd or sgf", p.Algo)
 	}
 	switch {
-	case algo == sde.GD && p.B == 0:
+	case algo == dynamics.GD && p.B == 0:
 		p.B = 1
-	case algo == sde.GD && p.B != 1:
+	case algo == dynamics.GD && p.B != 1:
 		return pr, usagef("--b = %v with --algo gd: want b = 1 (use sgd, psgd or sgf for b < 1)", p.B)
-	case algo != sde.GD && !(p.B > 0 && p.B < 1):
+	case algo != dynamics.GD && !(p.B > 0 && p.B < 1):
 		return pr, usagef("--b = %v with --algo %s: want 0 < b < 1 (required)", p.B, p.Algo)
 	}
-	if algo == sde.PSGD || algo == sde.SGF {
+	if algo == dynamics.PSGD || algo == dynamics.SGF {
 		if !(p.Tau > 0) || !finite(p.Tau) {
 			return pr, usagef("--tau = %v with --algo %s: want tau > 0 (required)", p.Tau, p.Algo)
 		}
-		if algo == sde.PSGD {
+		if algo == dynamics.PSGD {
 			if need := math.Max(p.Eta, p.Eta*(1-p.B)/p.B); p.Tau < need {
 				return pr, usagef("--tau = %v too small for --eta = %v and --b = %v: want tau >= %g (transition probabilities <= 1)", p.Tau, p.Eta, p.B, need)
 			}
 		}
 	}
-	pr = sde.Problem{
+	pr = dynamics.Problem{
 		Model: model, Loss: loss.Func{Margin: margin, Output: out},
 		Alpha: p.Alpha, Lambda: p.Lambda, Algo: algo, B: p.B, Tau: p.Tau,
 		Eta: p.Eta, T: p.T, M0: p.M0, C0: p.C0,

@@ -8,6 +8,7 @@ import (
 	"runtime"
 	"time"
 
+	"github.com/sgdmft/sgdmft/dynamics"
 	"github.com/sgdmft/sgdmft/integrators"
 	"github.com/sgdmft/sgdmft/internal/output"
 	"github.com/sgdmft/sgdmft/sde"
@@ -97,8 +98,8 @@ func runSimulate(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	if err := dir.Vector("t", ens.Times); err != nil {
 		return err
 	}
-	for o := sde.Observable(0); o < sde.NumObservables; o++ {
-		if p.TestSamples == 0 && (o == sde.TestErrEmp || o == sde.TestLossEmp) {
+	for o := dynamics.Observable(0); o < dynamics.NumObservables; o++ {
+		if p.TestSamples == 0 && (o == dynamics.TestErrEmp || o == dynamics.TestLossEmp) {
 			continue
 		}
 		mean, se := ens.MeanSE(o)
@@ -129,9 +130,9 @@ func runSimulate(ctx context.Context, args []string, stdout, stderr io.Writer) e
 		return err
 	}
 	last := len(ens.Times) - 1
-	m, mse := ens.MeanSE(sde.M)
-	te, tse := ens.MeanSE(sde.TestErr)
-	tl, _ := ens.MeanSE(sde.TrainLoss)
+	m, mse := ens.MeanSE(dynamics.M)
+	te, tse := ens.MeanSE(dynamics.TestErr)
+	tl, _ := ens.MeanSE(dynamics.TrainLoss)
 	fmt.Fprintf(stdout, "simulate: d=%d n=%d seeds=%d steps=%d %s/%s in %.2fs -> %s\n",
 		p.D, prob.Samples(p.D), p.Seeds, prob.Steps(), p.Algo, p.Loss, wall.Seconds(), dir.Final())
 	fmt.Fprintf(stdout, "t=%g: m=%.4f±%.4f train_loss=%.4f test_err=%.4f±%.4f\n", ens.Times[last], m[last], mse[last], tl[last], te[last], tse[last])

@@ -9,9 +9,9 @@ import (
 	"math"
 	"time"
 
+	"github.com/sgdmft/sgdmft/dynamics"
 	"github.com/sgdmft/sgdmft/internal/output"
 	"github.com/sgdmft/sgdmft/loss"
-	"github.com/sgdmft/sgdmft/sde"
 	"github.com/sgdmft/sgdmft/theory"
 )
 
@@ -95,11 +95,11 @@ flags:`)
 	return usagef("--kind = %q: want square-flow or erm", p.Kind)
 }
 
-func squareFlow(ctx context.Context, p *theoryParams, prob sde.Problem, stdout io.Writer) error {
+func squareFlow(ctx context.Context, p *theoryParams, prob dynamics.Problem, stdout io.Writer) error {
 	switch {
 	case p.Loss != "square":
 		return usagef("--loss = %q: --kind square-flow needs --loss square", p.Loss)
-	case prob.Algo != sde.GD:
+	case prob.Algo != dynamics.GD:
 		return usagef("--algo = %q: --kind square-flow needs --algo gd (full batch)", p.Algo)
 	case p.M0 != 0:
 		return usagef("--m0 = %v: --kind square-flow needs m0 = 0 (isotropic initial weights)", p.M0)
@@ -177,7 +177,7 @@ type ermOutput struct {
 	TestErr   float64 `json:"test_err"`
 }
 
-func erm(p *theoryParams, prob sde.Problem, stdout io.Writer) error {
+func erm(p *theoryParams, prob dynamics.Problem, stdout io.Writer) error {
 	e := theory.ERM{Model: prob.Model, Alpha: p.Alpha, Lambda: p.Lambda, Loss: prob.Loss.Margin, Bias: p.Bias}
 	if err := e.Validate(); err != nil {
 		return usageError{err}

@@ -1,4 +1,4 @@
-package sde
+package dynamics
 
 import (
 	"fmt"
@@ -50,15 +50,15 @@ func Persistent(b, tau, eta float64) (Chain, error) {
 		return Chain{}, err
 	}
 	if !(tau > 0) || math.IsInf(tau, 0) {
-		return Chain{}, fmt.Errorf("sde: tau = %v, want a finite tau > 0", tau)
+		return Chain{}, fmt.Errorf("dynamics: tau = %v, want a finite tau > 0", tau)
 	}
 	if !(eta > 0) {
-		return Chain{}, fmt.Errorf("sde: eta = %v, want eta > 0", eta)
+		return Chain{}, fmt.Errorf("dynamics: eta = %v, want eta > 0", eta)
 	}
 	p01 := eta / tau
 	p10 := eta * (1 - b) / (b * tau)
 	if p01 > 1 || p10 > 1 {
-		return Chain{}, fmt.Errorf("sde: tau = %v too small for eta = %v and b = %v: need tau >= max(eta, eta(1-b)/b) = %v",
+		return Chain{}, fmt.Errorf("dynamics: tau = %v too small for eta = %v and b = %v: need tau >= max(eta, eta(1-b)/b) = %v",
 			tau, eta, b, math.Max(eta, eta*(1-b)/b))
 	}
 	return Chain{B: b, P01: p01, P11: 1 - p10}, nil
@@ -71,10 +71,10 @@ func Telegraph(b, tau, dt float64) (Chain, error) {
 		return Chain{}, err
 	}
 	if !(tau > 0) || math.IsInf(tau, 0) {
-		return Chain{}, fmt.Errorf("sde: tau = %v, want a finite tau > 0", tau)
+		return Chain{}, fmt.Errorf("dynamics: tau = %v, want a finite tau > 0", tau)
 	}
 	if !(dt > 0) {
-		return Chain{}, fmt.Errorf("sde: step = %v, want > 0", dt)
+		return Chain{}, fmt.Errorf("dynamics: step = %v, want > 0", dt)
 	}
 	e := math.Exp(-dt / (b * tau))
 	return Chain{B: b, P01: b * (1 - e), P11: b + (1-b)*e}, nil
@@ -82,7 +82,7 @@ func Telegraph(b, tau, dt float64) (Chain, error) {
 
 func checkB(b float64) error {
 	if !(b > 0 && b <= 1) {
-		return fmt.Errorf("sde: b = %v, want 0 < b <= 1", b)
+		return fmt.Errorf("dynamics: b = %v, want 0 < b <= 1", b)
 	}
 	return nil
 }

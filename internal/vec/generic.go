@@ -1,4 +1,4 @@
-package kernel
+package vec
 
 import "golang.org/x/exp/constraints"
 
@@ -9,7 +9,7 @@ import "golang.org/x/exp/constraints"
 // DotX returns Σ x_i w_i with x in F and the sum in float64.
 func DotX[F constraints.Float](x []F, w []float64) float64 {
 	if len(x) != len(w) {
-		panic("kernel: length mismatch")
+		panic("vec: length mismatch")
 	}
 	switch x := any(x).(type) {
 	case []float64:
@@ -22,7 +22,7 @@ func DotX[F constraints.Float](x []F, w []float64) float64 {
 func Dot4X[F constraints.Float](x0, x1, x2, x3 []F, w []float64) (s0, s1, s2, s3 float64) {
 	n := len(w)
 	if len(x0) != n || len(x1) != n || len(x2) != n || len(x3) != n {
-		panic("kernel: length mismatch")
+		panic("vec: length mismatch")
 	}
 	switch any(x0).(type) {
 	case []float64:
@@ -38,7 +38,7 @@ func Dot4X[F constraints.Float](x0, x1, x2, x3 []F, w []float64) (s0, s1, s2, s3
 // AxpyX sets y += a x with x in F.
 func AxpyX[F constraints.Float](a float64, x []F, y []float64) {
 	if len(x) != len(y) {
-		panic("kernel: length mismatch")
+		panic("vec: length mismatch")
 	}
 	switch xx := any(x).(type) {
 	case []float64:
@@ -72,7 +72,7 @@ func axpyLoop[F constraints.Float](a float64, x []F, y []float64, from int) {
 func Axpy4X[F constraints.Float](a *[4]float64, x0, x1, x2, x3 []F, y []float64) {
 	n := len(y)
 	if len(x0) != n || len(x1) != n || len(x2) != n || len(x3) != n {
-		panic("kernel: length mismatch")
+		panic("vec: length mismatch")
 	}
 	from := 0
 	if axpy4Vec(a, x0, x1, x2, x3, y) {

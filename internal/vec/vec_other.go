@@ -1,6 +1,6 @@
 //go:build !amd64
 
-package kernel
+package vec
 
 import "golang.org/x/exp/constraints"
 

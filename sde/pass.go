@@ -5,7 +5,7 @@ import (
 
 	"golang.org/x/exp/constraints"
 
-	"github.com/sgdmft/sgdmft/internal/kernel"
+	"github.com/sgdmft/sgdmft/internal/vec"
 )
 
 // The step's hot loop. A step is naively two passes over X (r = Xw/√d, then
@@ -14,16 +14,16 @@ import (
 // step costs one stream of X instead of two. Rows that are not selected are
 // skipped unless their r is wanted for the observables.
 
-func dot(x, y []float64) float64 { return kernel.Dot(x, y) }
+func dot(x, y []float64) float64 { return vec.Dot(x, y) }
 
-func axpy(a float64, x, y []float64) { kernel.Axpy(a, x, y) }
+func axpy(a float64, x, y []float64) { vec.Axpy(a, x, y) }
 
 // passRows computes grad = Σ_μ sel_μ deriv(μ, r_μ) x_μ/√d with r_μ = x_μ·w/√d,
 // over rows lo..hi−1 of the row-major n×d matrix x. If r is not nil, r_μ is stored
 // for every row (selected or not); otherwise unselected rows are skipped.
 // sel == nil selects every row. grad is overwritten.
 //
-// Rows are taken four at a time (kernel.Dot4X, kernel.Axpy4X): four streams
+// Rows are taken four at a time (vec.Dot4X, vec.Axpy4X): four streams
 // from memory in flight at once keep the memory system busy, the four rows
 // are still in cache for their update, and the gradient is loaded and stored
 // once per four rows.
@@ -36,10 +36,10 @@ func passRows[F constraints.Float](grad, r []float64, x []F, w []float64, sel []
 	flush := func() {
 		var rs [4]float64
 		if nb == 4 {
-			rs[0], rs[1], rs[2], rs[3] = kernel.Dot4X(row(blk[0]), row(blk[1]), row(blk[2]), row(blk[3]), w)
+			rs[0], rs[1], rs[2], rs[3] = vec.Dot4X(row(blk[0]), row(blk[1]), row(blk[2]), row(blk[3]), w)
 		} else {
 			for i := 0; i < nb; i++ {
-				rs[i] = kernel.DotX(row(blk[i]), w)
+				rs[i] = vec.DotX(row(blk[i]), w)
 			}
 		}
 		var a [4]float64
@@ -53,11 +53,11 @@ func passRows[F constraints.Float](grad, r []float64, x []F, w []float64, sel []
 			}
 		}
 		if nb == 4 {
-			kernel.Axpy4X(&a, row(blk[0]), row(blk[1]), row(blk[2]), row(blk[3]), grad)
+			vec.Axpy4X(&a, row(blk[0]), row(blk[1]), row(blk[2]), row(blk[3]), grad)
 		} else {
 			for i := 0; i < nb; i++ {
 				if a[i] != 0 {
-					kernel.AxpyX(a[i], row(blk[i]), grad)
+					vec.AxpyX(a[i], row(blk[i]), grad)
 				}
 			}
 		}
@@ -131,17 +131,17 @@ func (c *chunkedPass[F]) run(grad, r, w []float64, sel []bool, isd float64, deri
 func (c *chunkedPass[F]) fields(r, w []float64, isd float64) { project(r, c.x, w, isd) }
 
 // project sets dst[μ] = scale·x_μ·w for every row of the row-major matrix x,
-// four rows at a time (kernel.Dot4X).
+// four rows at a time (vec.Dot4X).
 func project[F constraints.Float](dst []float64, x []F, w []float64, scale float64) {
 	d := len(w)
 	row := func(mu int) []F { return x[mu*d : (mu+1)*d : (mu+1)*d] }
 	mu := 0
 	for ; mu+4 <= len(dst); mu += 4 {
-		a, b, c, e := kernel.Dot4X(row(mu), row(mu+1), row(mu+2), row(mu+3), w)
+		a, b, c, e := vec.Dot4X(row(mu), row(mu+1), row(mu+2), row(mu+3), w)
 		dst[mu], dst[mu+1], dst[mu+2], dst[mu+3] = a*scale, b*scale, c*scale, e*scale
 	}
 	for ; mu < len(dst); mu++ {
-		dst[mu] = kernel.DotX(row(mu), w) * scale
+		dst[mu] = vec.DotX(row(mu), w) * scale
 	}
 }
 

@@ -1,4 +1,4 @@
-package sde
+package dynamics
 
 import (
 	"fmt"
@@ -35,7 +35,7 @@ func ParseAlgorithm(name string) (Algorithm, error) {
 			return Algorithm(a), nil
 		}
 	}
-	return 0, fmt.Errorf("sde: unknown algo %q (allowed: gd, sgd, psgd, sgf)", name)
+	return 0, fmt.Errorf("dynamics: unknown algo %q (allowed: gd, sgd, psgd, sgf)", name)
 }
 
 // Problem is one training problem: data model, loss, algorithm and time
@@ -63,33 +63,33 @@ func (p Problem) Validate() error {
 		return err
 	}
 	if p.Loss.Margin == nil || p.Loss.Output == nil {
-		return fmt.Errorf("sde: loss and output must be set")
+		return fmt.Errorf("dynamics: loss and output must be set")
 	}
 	bad := func(x float64) bool { return math.IsNaN(x) || math.IsInf(x, 0) }
 	switch {
 	case !(p.Alpha > 0) || bad(p.Alpha):
-		return fmt.Errorf("sde: alpha = %v, want a finite alpha > 0", p.Alpha)
+		return fmt.Errorf("dynamics: alpha = %v, want a finite alpha > 0", p.Alpha)
 	case !(p.Lambda >= 0) || bad(p.Lambda):
-		return fmt.Errorf("sde: lambda = %v, want a finite lambda >= 0", p.Lambda)
+		return fmt.Errorf("dynamics: lambda = %v, want a finite lambda >= 0", p.Lambda)
 	case !(p.Eta > 0) || bad(p.Eta):
-		return fmt.Errorf("sde: eta = %v, want a finite eta > 0", p.Eta)
+		return fmt.Errorf("dynamics: eta = %v, want a finite eta > 0", p.Eta)
 	case !(p.T > 0) || bad(p.T):
-		return fmt.Errorf("sde: T = %v, want a finite T > 0", p.T)
+		return fmt.Errorf("dynamics: T = %v, want a finite T > 0", p.T)
 	case bad(p.M0):
-		return fmt.Errorf("sde: m0 = %v, want a finite number", p.M0)
+		return fmt.Errorf("dynamics: m0 = %v, want a finite number", p.M0)
 	case !(p.C0 >= p.M0*p.M0) || bad(p.C0):
-		return fmt.Errorf("sde: C0 = %v, want a finite C0 >= m0² = %v", p.C0, p.M0*p.M0)
+		return fmt.Errorf("dynamics: C0 = %v, want a finite C0 >= m0² = %v", p.C0, p.M0*p.M0)
 	case p.T/p.Eta > maxSteps:
-		return fmt.Errorf("sde: T/eta = %v steps, want at most %d", p.T/p.Eta, maxSteps)
+		return fmt.Errorf("dynamics: T/eta = %v steps, want at most %d", p.T/p.Eta, maxSteps)
 	case p.Algo < GD || p.Algo > SGF:
-		return fmt.Errorf("sde: unknown algorithm %v", p.Algo)
+		return fmt.Errorf("dynamics: unknown algorithm %v", p.Algo)
 	}
 	if p.Algo == GD {
 		if p.B != 0 && p.B != 1 {
-			return fmt.Errorf("sde: b = %v with algo gd, want b = 1 (use sgd, psgd or sgf for b < 1)", p.B)
+			return fmt.Errorf("dynamics: b = %v with algo gd, want b = 1 (use sgd, psgd or sgf for b < 1)", p.B)
 		}
 	} else if !(p.B > 0 && p.B < 1) {
-		return fmt.Errorf("sde: b = %v with algo %v, want 0 < b < 1", p.B, p.Algo)
+		return fmt.Errorf("dynamics: b = %v with algo %v, want 0 < b < 1", p.B, p.Algo)
 	}
 	_, err := p.Selection()
 	return err
@@ -113,3 +113,15 @@ func (p Problem) Steps() int { return int(math.Round(p.T / p.Eta)) }
 
 // Samples returns n = round(αd), at least 1.
 func (p Problem) Samples(d int) int { return max(1, int(math.Round(p.Alpha*float64(d)))) }
+
+// RecordSteps returns the recorded steps 0, every, 2·every, …, and k.
+func RecordSteps(k, every int) []int {
+	var s []int
+	for i := 0; i <= k; i += every {
+		s = append(s, i)
+	}
+	if s[len(s)-1] != k {
+		s = append(s, k)
+	}
+	return s
+}

@@ -1,4 +1,4 @@
-package kernel
+package vec
 
 import (
 	"fmt"
@@ -8,10 +8,10 @@ import (
 	"github.com/sgdmft/sgdmft/internal/rng"
 )
 
-// TestKernels compares the kernels with plain loops for every length 0..70
+// TestLoops compares the loops with plain loops for every length 0..70
 // (all tails of the 16-wide loop). Both sum the same terms in a different
 // order, so they agree to a few ulps of Σ|x_i y_i|: 1e-14 relative to it.
-func TestKernels(t *testing.T) {
+func TestLoops(t *testing.T) {
 	rnd := rng.New(1)
 	for n := 0; n <= 70; n++ {
 		x, y := make([]float64, n), make([]float64, n)
@@ -69,9 +69,9 @@ func BenchmarkDot(b *testing.B) {
 	}
 }
 
-// TestKernelsF32 checks the float32-storage kernels against plain float64
+// TestLoopsF32 checks the float32-storage loops against plain float64
 // loops over the widened data, for all tail lengths; same 1e-14 bound.
-func TestKernelsF32(t *testing.T) {
+func TestLoopsF32(t *testing.T) {
 	rnd := rng.New(2)
 	for n := 0; n <= 40; n++ {
 		var xs [4][]float32
