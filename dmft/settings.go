@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"math"
 	"runtime"
+
+	"github.com/sgdmft/sgdmft/dynamics"
 )
 
 // Settings controls a DMFT solve. Zero values mean the documented defaults.
@@ -86,18 +88,23 @@ func (s Settings) withDefaults() Settings {
 	return s
 }
 
-// Validate checks the settings after defaults, naming the first bad field.
+// Validate checks the settings after defaults, reporting the first bad
+// field as a *dynamics.FieldError.
 func (s Settings) Validate() error {
+	raw := s
 	s = s.withDefaults()
+	bad := func(field string, v any, want string, with ...string) error {
+		return &dynamics.FieldError{Pkg: "dmft", Field: field, Value: v, Want: want, With: with}
+	}
 	switch {
-	case s.Samples < 2:
-		return fmt.Errorf("dmft: Samples = %d, want at least 2", s.Samples)
+	case raw.Samples < 0:
+		return bad("Samples", raw.Samples, "at least 1 (rounded up to an even number)")
 	case s.ResponseSamples < 2 || s.ResponseSamples > s.Samples:
-		return fmt.Errorf("dmft: ResponseSamples = %d, want 2 <= ResponseSamples <= Samples = %d", s.ResponseSamples, s.Samples)
+		return bad("ResponseSamples", s.ResponseSamples, fmt.Sprintf("between 2 and Samples = %d (0 means all)", s.Samples), "Samples")
 	case s.Batches < 1:
-		return fmt.Errorf("dmft: Batches = %d, want at least 1", s.Batches)
+		return bad("Batches", s.Batches, "at least 1")
 	case s.Workers < 1:
-		return fmt.Errorf("dmft: Workers = %d, want at least 1", s.Workers)
+		return bad("Workers", s.Workers, "at least 1")
 	}
 	return s.Method.validate()
 }
@@ -152,13 +159,16 @@ func (it Iterate) withDefaults() Iterate {
 
 func (it Iterate) validate() error {
 	it = it.withDefaults()
+	bad := func(field string, v any, want string) error {
+		return &dynamics.FieldError{Pkg: "dmft", Field: "Iterate." + field, Value: v, Want: want}
+	}
 	switch {
 	case !(it.Mix > 0 && it.Mix <= 1):
-		return fmt.Errorf("dmft: Iterate.Mix = %v, want 0 < Mix <= 1", it.Mix)
+		return bad("Mix", it.Mix, "0 < Mix <= 1")
 	case it.Iters < 1:
-		return fmt.Errorf("dmft: Iterate.Iters = %d, want at least 1", it.Iters)
+		return bad("Iters", it.Iters, "at least 1")
 	case !(it.Tol > 0) || math.IsInf(it.Tol, 0):
-		return fmt.Errorf("dmft: Iterate.Tol = %v, want a finite Tol > 0", it.Tol)
+		return bad("Tol", it.Tol, "a finite value > 0")
 	}
 	return nil
 }

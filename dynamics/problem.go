@@ -3,6 +3,7 @@ package dynamics
 import (
 	"fmt"
 	"math"
+	"strings"
 
 	"github.com/sgdmft/sgdmft/loss"
 	"github.com/sgdmft/sgdmft/mixture"
@@ -35,7 +36,7 @@ func ParseAlgorithm(name string) (Algorithm, error) {
 			return Algorithm(a), nil
 		}
 	}
-	return 0, fmt.Errorf("dynamics: unknown algo %q (allowed: gd, sgd, psgd, sgf)", name)
+	return 0, fmt.Errorf("dynamics: unknown algo %q (allowed: %s)", name, strings.Join(algoNames[:], ", "))
 }
 
 // Problem is one training problem: data model, loss, algorithm and time
@@ -50,46 +51,52 @@ type Problem struct {
 	B      float64   // batch fraction in (0, 1]; zero means 1 (only allowed for gd)
 	Tau    float64   // persistence time for psgd and sgf, > 0
 	Eta    float64   // learning rate (time step for sgf), > 0
-	T      float64   // final time, > 0; the run has round(T/Eta) steps
+	T      float64   // final time; the run has round(T/Eta) ≥ 1 steps
 	M0, C0 float64   // initial overlap m(0) and norm C(0) = |w_0|²/d, C0 ≥ m0²
 }
 
 // maxSteps bounds the number of steps, to catch a T/η typo before any work.
 const maxSteps = 50_000_000
 
-// Validate checks every field, naming the first bad one and its allowed range.
+// Validate checks every field, reporting the first bad one as a
+// *FieldError that states its allowed range.
 func (p Problem) Validate() error {
-	if err := p.Model.Validate(); err != nil {
+	if err := ValidateModel("dynamics", p.Model); err != nil {
 		return err
 	}
-	if p.Loss.Margin == nil || p.Loss.Output == nil {
-		return fmt.Errorf("dynamics: loss and output must be set")
+	bad := func(field string, v any, want string, with ...string) error {
+		return &FieldError{Pkg: "dynamics", Field: field, Value: v, Want: want, With: with}
 	}
-	bad := func(x float64) bool { return math.IsNaN(x) || math.IsInf(x, 0) }
+	finite := func(x float64) bool { return !math.IsNaN(x) && !math.IsInf(x, 0) }
 	switch {
-	case !(p.Alpha > 0) || bad(p.Alpha):
-		return fmt.Errorf("dynamics: alpha = %v, want a finite alpha > 0", p.Alpha)
-	case !(p.Lambda >= 0) || bad(p.Lambda):
-		return fmt.Errorf("dynamics: lambda = %v, want a finite lambda >= 0", p.Lambda)
-	case !(p.Eta > 0) || bad(p.Eta):
-		return fmt.Errorf("dynamics: eta = %v, want a finite eta > 0", p.Eta)
-	case !(p.T > 0) || bad(p.T):
-		return fmt.Errorf("dynamics: T = %v, want a finite T > 0", p.T)
-	case bad(p.M0):
-		return fmt.Errorf("dynamics: m0 = %v, want a finite number", p.M0)
-	case !(p.C0 >= p.M0*p.M0) || bad(p.C0):
-		return fmt.Errorf("dynamics: C0 = %v, want a finite C0 >= m0² = %v", p.C0, p.M0*p.M0)
+	case p.Loss.Margin == nil || p.Loss.Output == nil:
+		return &FieldError{Pkg: "dynamics", Field: "Loss", Want: "a margin loss and an output function"}
+	case !(p.Alpha > 0) || !finite(p.Alpha):
+		return bad("Alpha", p.Alpha, "a finite value > 0")
+	case !(p.Lambda >= 0) || !finite(p.Lambda):
+		return bad("Lambda", p.Lambda, "a finite value >= 0")
+	case !(p.Eta > 0) || !finite(p.Eta):
+		return bad("Eta", p.Eta, "a finite value > 0")
+	case !(p.T > 0) || !finite(p.T):
+		return bad("T", p.T, "a finite value > 0")
 	case p.T/p.Eta > maxSteps:
-		return fmt.Errorf("dynamics: T/eta = %v steps, want at most %d", p.T/p.Eta, maxSteps)
+		return bad("T", p.T, fmt.Sprintf("T <= %g, at most %d steps (T/η = %g)", maxSteps*p.Eta, maxSteps, p.T/p.Eta), "Eta")
+	case p.Steps() < 1:
+		// round(T/η) = 0 would run no step at all.
+		return bad("T", p.T, fmt.Sprintf("T >= η/2 = %g, at least one step (round(T/η) = 0)", p.Eta/2), "Eta")
+	case !finite(p.M0):
+		return bad("M0", p.M0, "a finite value")
+	case !(p.C0 >= p.M0*p.M0) || !finite(p.C0):
+		return bad("C0", p.C0, fmt.Sprintf("a finite value >= m0² = %g", p.M0*p.M0), "M0")
 	case p.Algo < GD || p.Algo > SGF:
-		return fmt.Errorf("dynamics: unknown algorithm %v", p.Algo)
+		return bad("Algo", p.Algo, "one of "+strings.Join(algoNames[:], ", "))
 	}
 	if p.Algo == GD {
 		if p.B != 0 && p.B != 1 {
-			return fmt.Errorf("dynamics: b = %v with algo gd, want b = 1 (use sgd, psgd or sgf for b < 1)", p.B)
+			return bad("B", p.B, "b = 1 for gd (use sgd, psgd or sgf for b < 1)", "Algo")
 		}
 	} else if !(p.B > 0 && p.B < 1) {
-		return fmt.Errorf("dynamics: b = %v with algo %v, want 0 < b < 1", p.B, p.Algo)
+		return bad("B", p.B, fmt.Sprintf("0 < b < 1 for %v", p.Algo), "Algo")
 	}
 	_, err := p.Selection()
 	return err

@@ -49,17 +49,17 @@ func Persistent(b, tau, eta float64) (Chain, error) {
 	if err := checkB(b); err != nil {
 		return Chain{}, err
 	}
-	if !(tau > 0) || math.IsInf(tau, 0) {
-		return Chain{}, fmt.Errorf("dynamics: tau = %v, want a finite tau > 0", tau)
+	if err := checkTau(tau); err != nil {
+		return Chain{}, err
 	}
-	if !(eta > 0) {
-		return Chain{}, fmt.Errorf("dynamics: eta = %v, want eta > 0", eta)
+	if err := checkStep(eta); err != nil {
+		return Chain{}, err
 	}
 	p01 := eta / tau
 	p10 := eta * (1 - b) / (b * tau)
 	if p01 > 1 || p10 > 1 {
-		return Chain{}, fmt.Errorf("dynamics: tau = %v too small for eta = %v and b = %v: need tau >= max(eta, eta(1-b)/b) = %v",
-			tau, eta, b, math.Max(eta, eta*(1-b)/b))
+		return Chain{}, &FieldError{Pkg: "dynamics", Field: "Tau", Value: tau, With: []string{"Eta", "B"},
+			Want: fmt.Sprintf("τ >= max(η, η(1−b)/b) = %.6g for η = %g, b = %g (transition probabilities <= 1)", math.Max(eta, eta*(1-b)/b), eta, b)}
 	}
 	return Chain{B: b, P01: p01, P11: 1 - p10}, nil
 }
@@ -70,19 +70,36 @@ func Telegraph(b, tau, dt float64) (Chain, error) {
 	if err := checkB(b); err != nil {
 		return Chain{}, err
 	}
-	if !(tau > 0) || math.IsInf(tau, 0) {
-		return Chain{}, fmt.Errorf("dynamics: tau = %v, want a finite tau > 0", tau)
+	if err := checkTau(tau); err != nil {
+		return Chain{}, err
 	}
-	if !(dt > 0) {
-		return Chain{}, fmt.Errorf("dynamics: step = %v, want > 0", dt)
+	if err := checkStep(dt); err != nil {
+		return Chain{}, err
 	}
 	e := math.Exp(-dt / (b * tau))
 	return Chain{B: b, P01: b * (1 - e), P11: b + (1-b)*e}, nil
 }
 
+// The constructors report their arguments as the Problem fields they come
+// from: B, Tau and Eta (the step of the telegraph process).
+
 func checkB(b float64) error {
 	if !(b > 0 && b <= 1) {
-		return fmt.Errorf("dynamics: b = %v, want 0 < b <= 1", b)
+		return &FieldError{Pkg: "dynamics", Field: "B", Value: b, Want: "0 < b <= 1"}
+	}
+	return nil
+}
+
+func checkTau(tau float64) error {
+	if !(tau > 0) || math.IsInf(tau, 0) {
+		return &FieldError{Pkg: "dynamics", Field: "Tau", Value: tau, Want: "a finite value > 0"}
+	}
+	return nil
+}
+
+func checkStep(eta float64) error {
+	if !(eta > 0) || math.IsInf(eta, 0) {
+		return &FieldError{Pkg: "dynamics", Field: "Eta", Value: eta, Want: "a finite value > 0"}
 	}
 	return nil
 }

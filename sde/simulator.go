@@ -62,24 +62,26 @@ func (s Settings) withDefaults() Settings {
 	return s
 }
 
-// Validate checks the settings after defaults.
+// Validate checks the settings after defaults, reporting the first bad
+// field as a *dynamics.FieldError.
 func (s Settings) Validate() error {
 	s = s.withDefaults()
+	atLeast1 := func(field string, v int) error {
+		return &dynamics.FieldError{Pkg: "sde", Field: field, Value: v, Want: "at least 1"}
+	}
 	switch {
 	case s.D < 1:
-		return fmt.Errorf("sde: d = %d, want d >= 1", s.D)
+		return atLeast1("D", s.D)
 	case s.Seeds < 1:
-		return fmt.Errorf("sde: seeds = %d, want seeds >= 1", s.Seeds)
+		return atLeast1("Seeds", s.Seeds)
 	case s.Workers < 1:
-		return fmt.Errorf("sde: workers = %d, want workers >= 1", s.Workers)
+		return atLeast1("Workers", s.Workers)
 	case s.Threads < 1:
-		return fmt.Errorf("sde: threads = %d, want threads >= 1", s.Threads)
-	case s.Every < 1:
-		return fmt.Errorf("sde: every = %d, want every >= 1", s.Every)
+		return atLeast1("Threads", s.Threads)
 	case s.Integrator != integrators.EulerMethod && s.Integrator != integrators.HeunMethod:
-		return fmt.Errorf("sde: unknown integrator %v", s.Integrator)
+		return &dynamics.FieldError{Pkg: "sde", Field: "Integrator", Value: s.Integrator, Want: "integrators.EulerMethod or HeunMethod"}
 	}
-	return nil
+	return dynamics.ValidateEvery(s.Every)
 }
 
 // Trajectory is one seed's record.

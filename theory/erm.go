@@ -1,10 +1,10 @@
 package theory
 
 import (
-	"errors"
 	"fmt"
 	"math"
 
+	"github.com/sgdmft/sgdmft/dynamics"
 	"github.com/sgdmft/sgdmft/loss"
 	"github.com/sgdmft/sgdmft/mixture"
 )
@@ -80,29 +80,32 @@ func (e ERM) withDefaults() ERM {
 // Validate checks the fields after defaults, naming the first bad one.
 func (e ERM) Validate() error {
 	e = e.withDefaults()
-	if err := e.Model.Validate(); err != nil {
+	if err := dynamics.ValidateModel("theory", e.Model); err != nil {
 		return err
 	}
+	fe := func(field string, v any, want string) error {
+		return &dynamics.FieldError{Pkg: "theory", Field: field, Value: v, Want: want}
+	}
 	if !e.Model.IsTwoCluster() {
-		return errors.New("theory: Model must be the two-cluster model (clusters c = y = ±1)")
+		return &dynamics.FieldError{Pkg: "theory", Field: "Model", Want: "the two-cluster model (clusters c = y = ±1)"}
 	}
 	if e.Model.Delta == 0 {
-		return errors.New("theory: Model.Delta = 0, want Delta > 0")
+		return fe("Model.Delta", e.Model.Delta, "a value > 0")
 	}
 	bad := func(x float64) bool { return math.IsNaN(x) || math.IsInf(x, 0) }
 	switch {
 	case !(e.Alpha > 0) || bad(e.Alpha):
-		return fmt.Errorf("theory: Alpha = %v, want a finite Alpha > 0", e.Alpha)
+		return fe("Alpha", e.Alpha, "a finite value > 0")
 	case !(e.Lambda >= 0) || bad(e.Lambda):
-		return fmt.Errorf("theory: Lambda = %v, want a finite Lambda >= 0", e.Lambda)
+		return fe("Lambda", e.Lambda, "a finite value >= 0")
 	case e.Loss == nil:
-		return errors.New("theory: Loss is nil")
+		return &dynamics.FieldError{Pkg: "theory", Field: "Loss", Want: "a margin loss"}
 	case !(e.Tol > 0):
-		return fmt.Errorf("theory: Tol = %v, want Tol > 0", e.Tol)
+		return fe("Tol", e.Tol, "a value > 0")
 	case e.MaxIter < 1:
-		return fmt.Errorf("theory: MaxIter = %d, want MaxIter >= 1", e.MaxIter)
+		return fe("MaxIter", e.MaxIter, "at least 1")
 	case !(e.Damping > 0 && e.Damping <= 1):
-		return fmt.Errorf("theory: Damping = %v, want 0 < Damping <= 1", e.Damping)
+		return fe("Damping", e.Damping, "0 < Damping <= 1")
 	}
 	return nil
 }

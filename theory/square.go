@@ -4,6 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"math"
+
+	"github.com/sgdmft/sgdmft/dynamics"
 )
 
 // SquareGD is full-batch gradient descent on the square loss, or its
@@ -36,20 +38,23 @@ type SquarePoint struct {
 // outlier) must be below 2.
 func (s SquareGD) Validate() error {
 	bad := func(x float64) bool { return math.IsNaN(x) || math.IsInf(x, 0) }
+	fe := func(field string, v float64, want string) error {
+		return &dynamics.FieldError{Pkg: "theory", Field: field, Value: v, Want: want}
+	}
 	switch {
 	case !(s.Alpha > 0) || bad(s.Alpha):
-		return fmt.Errorf("theory: Alpha = %v, want a finite Alpha > 0", s.Alpha)
+		return fe("Alpha", s.Alpha, "a finite value > 0")
 	case !(s.Delta > 0) || bad(s.Delta):
-		return fmt.Errorf("theory: Delta = %v, want a finite Delta > 0", s.Delta)
+		return fe("Delta", s.Delta, "a finite value > 0")
 	case !(s.Lambda >= 0) || bad(s.Lambda):
-		return fmt.Errorf("theory: Lambda = %v, want a finite Lambda >= 0", s.Lambda)
+		return fe("Lambda", s.Lambda, "a finite value >= 0")
 	case !(s.C0 >= 0) || bad(s.C0):
-		return fmt.Errorf("theory: C0 = %v, want a finite C0 >= 0", s.C0)
+		return fe("C0", s.C0, "a finite value >= 0")
 	case !(s.Eta >= 0) || bad(s.Eta):
-		return fmt.Errorf("theory: Eta = %v, want Eta > 0 (discrete GD) or 0 (gradient flow)", s.Eta)
+		return fe("Eta", s.Eta, "a value > 0 (discrete GD) or 0 (gradient flow)")
 	}
 	if zmax := s.spectrum().max(); s.Eta*zmax >= 2 {
-		return fmt.Errorf("theory: Eta = %v makes discrete GD unstable: η·ζ_max = %v (ζ_max = %v), want < 2", s.Eta, s.Eta*zmax, zmax)
+		return fe("Eta", s.Eta, fmt.Sprintf("η < 2/ζ_max = %.6g: discrete GD is unstable at η·ζ_max = %.6g (ζ_max = %.6g, the Hessian's largest eigenvalue)", 2/zmax, s.Eta*zmax, zmax))
 	}
 	return nil
 }
