@@ -1,7 +1,9 @@
 // Package output writes a command's results atomically: every file goes into
 // a temporary directory beside the destination, which is renamed into place
 // only when all writes succeeded, so an interrupted or failed run leaves no
-// half-written results.
+// half-written results. Write does this for a run of a command, with its
+// record Meta as meta.json: every parameter, the command line, the version
+// and commit, the start and wall time.
 package output
 
 import (
