@@ -70,14 +70,26 @@ func TestDMFTCommand(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var meta map[string]any
+	var meta struct {
+		WallTime *float64       `json:"wall_time_s"`
+		Params   map[string]any `json:"params"`
+		Result   map[string]any `json:"result"`
+	}
 	if err := json.Unmarshal(b, &meta); err != nil {
 		t.Fatal(err)
 	}
-	for _, key := range []string{"samples", "method", "seed", "cpu_time_per_phase", "wall_time_s", "clamped_pivots", "alpha"} {
-		if _, ok := meta[key]; !ok {
-			t.Errorf("meta.json has no %q", key)
+	for _, key := range []string{"samples", "method", "seed", "alpha", "tau"} {
+		if _, ok := meta.Params[key]; !ok {
+			t.Errorf("meta.json params have no %q", key)
 		}
+	}
+	for _, key := range []string{"cpu_time_per_phase", "clamped_pivots", "samples_used", "steps"} {
+		if _, ok := meta.Result[key]; !ok {
+			t.Errorf("meta.json result has no %q", key)
+		}
+	}
+	if meta.WallTime == nil {
+		t.Error("meta.json has no wall_time_s")
 	}
 	again := filepath.Join(dir, "again")
 	if _, _, err := runArgs(t, "dmft", "--config", filepath.Join(out, "meta.json"), "--out", again, "--quiet", "--workers", "1"); err != nil {
@@ -104,14 +116,16 @@ func TestDMFTIterateCommand(t *testing.T) {
 		t.Fatal(err)
 	}
 	var meta struct {
-		Change    []float64 `json:"change_per_iteration"`
-		Converged bool      `json:"converged"`
+		Result struct {
+			Change    []float64 `json:"change_per_iteration"`
+			Converged bool      `json:"converged"`
+		} `json:"result"`
 	}
 	if err := json.Unmarshal(b, &meta); err != nil {
 		t.Fatal(err)
 	}
-	if len(meta.Change) != 3 || meta.Converged {
-		t.Errorf("meta: change %v converged %v, want 3 changes and not converged (tol 1e-12)", meta.Change, meta.Converged)
+	if r := meta.Result; len(r.Change) != 3 || r.Converged {
+		t.Errorf("meta: change %v converged %v, want 3 changes and not converged (tol 1e-12)", r.Change, r.Converged)
 	}
 }
 
@@ -119,14 +133,16 @@ func TestDMFTIterateCommand(t *testing.T) {
 // writes nothing.
 func TestDMFTBadInput(t *testing.T) {
 	checkUsageErrors(t, []string{"dmft", "--samples", "20", "--T", "0.2"}, []usageCase{
-		{[]string{"--samples", "1"}, "--samples"},
+		{[]string{"--samples", "-2"}, "--samples"},
+		{[]string{"--samples", "0"}, "--samples"},
 		{[]string{"--samples", "10", "--response-samples", "20"}, "--response-samples"},
 		{[]string{"--response-samples", "-1"}, "--response-samples"},
 		{[]string{"--loss", "hinge"}, "--loss"},
 		{[]string{"--method", "newton"}, "--method"},
-		{[]string{"--damping", "1"}, "--damping"},
-		{[]string{"--iters", "0"}, "--iters"},
-		{[]string{"--tol", "0"}, "--tol"},
+		{[]string{"--method", "iterate", "--damping", "1"}, "--damping"},
+		{[]string{"--method", "iterate", "--iters", "0"}, "--iters"},
+		{[]string{"--method", "iterate", "--tol", "0"}, "--tol"},
+		{[]string{"--damping", "0.5"}, "--damping does not apply to --method march"},
 		{[]string{"--batches", "0"}, "--batches"},
 		{[]string{"--workers", "0"}, "--workers"},
 		{[]string{"--alpha", "0"}, "--alpha"},

@@ -7,15 +7,30 @@
 //	sgdmft dmft [flags]       the DMFT (d = ∞) of the same dynamics        (out/dmft)
 //	sgdmft theory [flags]     exact square-loss curves, ridge ERM          (out/theory)
 //	sgdmft validate [flags]   DMFT and theory against simulations          (out/validate)
-//	sgdmft help COMMAND       the flags of a command
+//	sgdmft help COMMAND       the flags of a command, with their defaults
 //
-// Each command writes float64 .npy files and a meta.json into --out; a run
-// is repeated from its own record with --config DIR/meta.json. In Python:
+// Each command has its own flags and runs on its defaults; a flag that does
+// not apply to a command, or to the run (--tau with --algo gd, --T with
+// theory --kind erm), is an error. Each command writes float64 .npy files
+// and a meta.json into --out, atomically:
+//
+//	{"command": "simulate", "args": ["sgdmft", "simulate", "--d", "500"],
+//	 "version": "0.1.0+3f2a9c1b7d0e", "vcs": {"revision": …, "modified": false},
+//	 "started": "…", "wall_time_s": 1.9,
+//	 "params": {"alpha": 2, "d": 500, "seed": 1, …},  // every flag after defaults
+//	 "result": {"n": 1000, "steps": 100}}
+//
+// A run is repeated from its record with --config DIR/meta.json: its params
+// set the flags (explicit flags override them); its other fields describe
+// the run and are not read. A params key that is not a flag of the command,
+// or does not apply to the run, is an error. In Python:
 //
 //	import numpy as np
 //	t, m, se = (np.load(f"out/simulate/{k}.npy") for k in ("t", "m", "m_se"))
 //
-// Bad input exits with status 2 and writes nothing.
+// Bad input exits with status 2, naming the flag and its allowed range, and
+// writes nothing. The ranges are the library's (the Validate methods of
+// dynamics, sde, dmft and theory); fieldFlags maps their fields to flags.
 package main
 
 import (
@@ -27,8 +42,9 @@ import (
 	"log"
 	"os"
 	"os/signal"
-	"runtime/debug"
 	"sort"
+
+	"github.com/sgdmft/sgdmft/internal/output"
 )
 
 const version = "0.1.0"
@@ -101,14 +117,12 @@ func usage(w io.Writer) {
 	fmt.Fprintln(w, "\n'sgdmft COMMAND -h' lists the flags of a command, with defaults.")
 }
 
+// versionString returns the version with the first 12 digits of the
+// commit the binary was built from, e.g. 0.1.0+3f2a9c1b7d0e.
 func versionString() string {
 	v := version
-	if bi, ok := debug.ReadBuildInfo(); ok {
-		for _, s := range bi.Settings {
-			if s.Key == "vcs.revision" && len(s.Value) >= 12 {
-				v += "+" + s.Value[:12]
-			}
-		}
+	if vcs := output.BuildVCS(); vcs != nil && len(vcs.Revision) >= 12 {
+		v += "+" + vcs.Revision[:12]
 	}
 	return v
 }

@@ -1,12 +1,8 @@
 package main
 
 import (
-	"encoding/json"
-	"errors"
-	"flag"
 	"fmt"
-	"math"
-	"os"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -15,170 +11,202 @@ import (
 	"github.com/sgdmft/sgdmft/mixture"
 )
 
-// usageError is bad input: reported with exit status 2, before any work.
-type usageError struct{ error }
-
-func usagef(format string, a ...any) error { return usageError{fmt.Errorf(format, a...)} }
-
-// modelParams are the model and algorithm flags shared by simulate, dmft and
-// theory. The JSON names are the flag names, so a run's meta.json can be
-// passed back with --config.
+// modelParams are the model and algorithm flags. Each is defined once, in
+// modelFlags; simulate and dmft attach them all, theory the ones it uses.
 type modelParams struct {
-	Mixture  string  `json:"mixture"`
-	Clusters string  `json:"clusters,omitempty"`
-	Alpha    float64 `json:"alpha"`
-	Delta    float64 `json:"delta"`
-	Rho      float64 `json:"rho"`
-	Lambda   float64 `json:"lambda"`
-	Loss     string  `json:"loss"`
-	Output   string  `json:"output"`
-	Kappa    float64 `json:"kappa"`
-	Algo     string  `json:"algo"`
-	B        float64 `json:"b"`
-	Tau      float64 `json:"tau"`
-	Eta      float64 `json:"eta"`
-	T        float64 `json:"T"`
-	Every    int     `json:"every"`
-	M0       float64 `json:"m0"`
-	C0       float64 `json:"C0"`
-	Seed     uint64  `json:"seed"`
+	Mixture, Clusters         string
+	Alpha, Delta, Rho, Lambda float64
+	Loss, Output              string
+	Kappa                     float64
+	Algo                      string
+	B, Tau, Eta, T            float64
+	Every                     int
+	M0, C0                    float64
+	Seed                      uint64
 }
 
-func (p *modelParams) register(fs *flag.FlagSet) {
-	fs.StringVar(&p.Mixture, "mixture", "two-cluster", "data model: two-cluster, three-cluster or custom (with --clusters)")
-	fs.StringVar(&p.Clusters, "clusters", "", "custom mixture: comma-separated c:probability:label triples, e.g. \"1:0.3:1,0:0.4:-1,-1:0.3:1\"")
-	fs.Float64Var(&p.Alpha, "alpha", 2, "sample ratio n/d, > 0")
-	fs.Float64Var(&p.Delta, "delta", 0.5, "noise variance Δ, >= 0")
-	fs.Float64Var(&p.Rho, "rho", 0.5, "two-cluster: P(y=+1); three-cluster: P(c=±1); in (0,1)")
-	fs.Float64Var(&p.Lambda, "lambda", 0, "ridge penalty λ, >= 0 (default 0)")
-	fs.StringVar(&p.Loss, "loss", "logistic", "loss: logistic, square, sqhinge or hinge")
-	fs.StringVar(&p.Output, "output", "", "output function: linear or quadratic (default linear for two-cluster, quadratic for three-cluster)")
-	fs.Float64Var(&p.Kappa, "kappa", 1, "threshold κ > 0 of the quadratic output r²−κ")
-	fs.StringVar(&p.Algo, "algo", "gd", "algorithm: gd, sgd (vanilla), psgd (persistent) or sgf (stochastic gradient flow)")
-	fs.Float64Var(&p.B, "b", 0, "batch fraction in (0,1] (default 1 for gd; required, below 1, for sgd, psgd and sgf)")
-	fs.Float64Var(&p.Tau, "tau", 0, "persistence time τ, required for psgd and sgf (psgd needs τ >= η and bτ >= η(1-b)); unused by gd and sgd")
-	fs.Float64Var(&p.Eta, "eta", 0.1, "learning rate η (time step for sgf), > 0")
-	fs.Float64Var(&p.T, "T", 10, "final time; the run has round(T/η) steps")
-	fs.IntVar(&p.Every, "every", 1, "record every this many steps, >= 1")
-	fs.Float64Var(&p.M0, "m0", 0, "initial overlap m(0) = w0·v*/d (default 0; three-cluster needs m0 != 0 to learn)")
-	fs.Float64Var(&p.C0, "C0", 1, "initial norm C(0) = |w0|²/d, >= m0²")
-	fs.Uint64Var(&p.Seed, "seed", 1, "random seed")
+type modelFlag struct {
+	name   string
+	define func(f *cmdFlags, p *modelParams)
 }
 
-// parseWithConfig parses args; if --config FILE is given, the JSON file's
-// values replace the defaults and flags given explicitly override it.
-func parseWithConfig(fs *flag.FlagSet, args []string, cfg any) error {
-	var config string
-	fs.StringVar(&config, "config", "", "JSON file of flag values (e.g. a run's meta.json); explicit flags override it")
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return err
+// modelFlags defines each shared flag; "#title" starts a section of the
+// help text.
+var modelFlags = []modelFlag{
+	{"#model", nil},
+	{"mixture", func(f *cmdFlags, p *modelParams) {
+		f.StringVar(&p.Mixture, "mixture", "two-cluster", "data model: "+dataModelNames())
+	}},
+	{"rho", func(f *cmdFlags, p *modelParams) {
+		f.Float64Var(&p.Rho, "rho", 0.5, "two-cluster: P(y = +1); three-cluster: P(c = ±1); in (0, 1)")
+	}},
+	{"clusters", func(f *cmdFlags, p *modelParams) {
+		f.StringVar(&p.Clusters, "clusters", "", "--mixture custom: comma-separated c:probability:label triples, e.g. \"1:0.3:1,0:0.4:-1,-1:0.3:1\"")
+	}},
+	{"delta", func(f *cmdFlags, p *modelParams) { f.Float64Var(&p.Delta, "delta", 0.5, "noise variance Δ, >= 0") }},
+	{"alpha", func(f *cmdFlags, p *modelParams) { f.Float64Var(&p.Alpha, "alpha", 2, "sample ratio α = n/d, > 0") }},
+	{"loss", func(f *cmdFlags, p *modelParams) {
+		f.StringVar(&p.Loss, "loss", "logistic", "loss: "+strings.Join(loss.MarginNames(), ", "))
+	}},
+	{"output", func(f *cmdFlags, p *modelParams) {
+		f.StringVar(&p.Output, "output", "", "output function: linear or quadratic (r² − κ); default that of the --mixture: "+dataModelOutputs())
+	}},
+	{"kappa", func(f *cmdFlags, p *modelParams) {
+		f.Float64Var(&p.Kappa, "kappa", 1, "threshold κ > 0 of the quadratic output r² − κ (--output quadratic)")
+	}},
+	{"lambda", func(f *cmdFlags, p *modelParams) { f.Float64Var(&p.Lambda, "lambda", 0, "ridge penalty λ, >= 0") }},
+	{"#algorithm", nil},
+	{"algo", func(f *cmdFlags, p *modelParams) {
+		f.StringVar(&p.Algo, "algo", "gd", "algorithm: gd, sgd (vanilla), psgd (persistent) or sgf (stochastic gradient flow)")
+	}},
+	{"b", func(f *cmdFlags, p *modelParams) {
+		f.Float64Var(&p.B, "b", 0, "batch fraction: 1 for gd (0 means 1); required, in (0, 1), for sgd, psgd and sgf")
+	}},
+	{"tau", func(f *cmdFlags, p *modelParams) {
+		f.Float64Var(&p.Tau, "tau", 0, "persistence time τ > 0 of psgd and sgf, required (psgd: τ >= η and bτ >= η(1−b))")
+	}},
+	{"eta", func(f *cmdFlags, p *modelParams) {
+		f.Float64Var(&p.Eta, "eta", 0.1, "learning rate η (the time step for sgf), > 0")
+	}},
+	{"T", func(f *cmdFlags, p *modelParams) {
+		f.Float64Var(&p.T, "T", 10, "final time; the run has round(T/η) >= 1 steps")
+	}},
+	{"m0", func(f *cmdFlags, p *modelParams) {
+		f.Float64Var(&p.M0, "m0", 0, "initial overlap m(0) = w0·v*/d (three-cluster needs m0 != 0 to learn)")
+	}},
+	{"C0", func(f *cmdFlags, p *modelParams) {
+		f.Float64Var(&p.C0, "C0", 1, "initial norm C(0) = |w0|²/d, >= m0²")
+	}},
+	{"every", func(f *cmdFlags, p *modelParams) {
+		f.IntVar(&p.Every, "every", 1, "record every this many steps (and the last), >= 1")
+	}},
+	{"seed", func(f *cmdFlags, p *modelParams) { f.Uint64Var(&p.Seed, "seed", 1, "random seed") }},
+}
+
+// attach defines the named shared flags in the given order, or all of them,
+// with their section titles, if none is named.
+func (p *modelParams) attach(f *cmdFlags, names ...string) {
+	if len(names) == 0 {
+		for _, d := range modelFlags {
+			if title, ok := strings.CutPrefix(d.name, "#"); ok {
+				f.section(title)
+			} else {
+				d.define(f, p)
+			}
 		}
-		return usageError{err}
+		return
 	}
-	if fs.NArg() > 0 {
-		return usagef("unexpected argument %q", fs.Arg(0))
+	for _, n := range names {
+		i := slices.IndexFunc(modelFlags, func(d modelFlag) bool { return d.name == n })
+		modelFlags[i].define(f, p)
 	}
-	if config == "" {
-		return nil
-	}
-	b, err := os.ReadFile(config)
-	if err != nil {
-		return usagef("--config: %v", err)
-	}
-	if err := json.Unmarshal(b, cfg); err != nil {
-		return usagef("--config %s: %v", config, err)
-	}
-	return fs.Parse(args) // explicit flags win over the file
 }
 
-func finite(x float64) bool { return !math.IsNaN(x) && !math.IsInf(x, 0) }
+// dataModel is a choice of --mixture: adding a data model is its
+// constructor (package mixture) and one line in dataModels.
+type dataModel struct {
+	name   string
+	flag   string // the flag that sets the clusters: rho or clusters
+	want   string // the allowed range of flag, when the mixture's message is not in its terms
+	output string // the default --output
+	build  func(p *modelParams) (mixture.Model, error)
+}
 
-// problem validates the flags and builds the problem. Every error names the
-// flag and its allowed range.
-func (p *modelParams) problem() (dynamics.Problem, error) {
-	var pr dynamics.Problem
-	chk := []struct {
-		bad  bool
-		flag string
-		want string
-		val  any
-	}{
-		{!(p.Alpha > 0) || !finite(p.Alpha), "alpha", "alpha > 0", p.Alpha},
-		{!(p.Delta >= 0) || !finite(p.Delta), "delta", "delta >= 0", p.Delta},
-		{!(p.Rho > 0 && p.Rho < 1), "rho", "0 < rho < 1", p.Rho},
-		{!(p.Lambda >= 0) || !finite(p.Lambda), "lambda", "lambda >= 0", p.Lambda},
-		{!(p.Eta > 0) || !finite(p.Eta), "eta", "eta > 0", p.Eta},
-		{!(p.T > 0) || !finite(p.T), "T", "T > 0", p.T},
-		{p.Every < 1, "every", "every >= 1", p.Every},
-		{!finite(p.M0), "m0", "a finite number", p.M0},
-		{!(p.C0 >= p.M0*p.M0) || !finite(p.C0), "C0", fmt.Sprintf("C0 >= m0² = %g", p.M0*p.M0), p.C0},
-		{math.IsNaN(p.B) || p.B < 0 || p.B > 1, "b", "0 < b <= 1", p.B},
-	}
-	for _, c := range chk {
-		if c.bad {
-			return pr, usagef("--%s = %v: want %s", c.flag, c.val, c.want)
-		}
-	}
-	var model mixture.Model
-	switch p.Mixture {
-	case "two-cluster":
-		model = mixture.TwoCluster(p.Rho, p.Delta)
-	case "three-cluster":
-		model = mixture.ThreeCluster(p.Rho, p.Delta)
-	case "custom":
+var dataModels = []dataModel{
+	{"two-cluster", "rho", "0 < rho < 1", "linear", func(p *modelParams) (mixture.Model, error) {
+		return mixture.TwoCluster(p.Rho, p.Delta), nil
+	}},
+	{"three-cluster", "rho", "0 < rho < 1", "quadratic", func(p *modelParams) (mixture.Model, error) {
+		return mixture.ThreeCluster(p.Rho, p.Delta), nil
+	}},
+	{"custom", "clusters", "", "linear", func(p *modelParams) (mixture.Model, error) {
 		cl, err := parseClusters(p.Clusters)
-		if err != nil {
-			return pr, err
-		}
-		model = mixture.Model{Clusters: cl, Delta: p.Delta}
-		if err := model.Validate(); err != nil {
-			return pr, usagef("--clusters: %v", err)
-		}
-	default:
-		return pr, usagef("--mixture = %q: want two-cluster, three-cluster or custom", p.Mixture)
+		return mixture.Model{Clusters: cl, Delta: p.Delta}, err
+	}},
+}
+
+func dataModelNames() string {
+	var s []string
+	for _, m := range dataModels {
+		s = append(s, m.name)
 	}
-	if p.Clusters != "" && p.Mixture != "custom" {
-		return pr, usagef("--clusters is only for --mixture custom")
+	return strings.Join(s, ", ")
+}
+
+func dataModelOutputs() string {
+	var s []string
+	for _, m := range dataModels {
+		s = append(s, m.name+" "+m.output)
+	}
+	return strings.Join(s, ", ")
+}
+
+// dataModel returns the data model of --mixture; the flags of the other
+// data models do not apply.
+func (p *modelParams) dataModel(f *cmdFlags) (dataModel, error) {
+	var dm dataModel
+	for _, m := range dataModels {
+		if m.name == p.Mixture {
+			dm = m
+		}
+	}
+	if dm.name == "" {
+		return dm, f.flagError("mixture", fmt.Errorf("unknown data model (allowed: %s)", dataModelNames()))
+	}
+	for _, m := range dataModels {
+		if err := f.only(m.flag, m.flag == dm.flag, fmt.Sprintf("to --mixture %s (it is for %s)", dm.name, m.name)); err != nil {
+			return dm, err
+		}
+	}
+	return dm, nil
+}
+
+// problem builds the problem of the flags. Every range check is the
+// library's (dynamics.Problem.Validate and what it calls); its errors are
+// mapped to flags. The defaults that depend on other flags (--output by
+// data model, --b = 1 for gd) are resolved into the flag set, so that the
+// record holds them.
+func (p *modelParams) problem(f *cmdFlags) (dynamics.Problem, error) {
+	var pr dynamics.Problem
+	dm, err := p.dataModel(f)
+	if err != nil {
+		return pr, err
+	}
+	model, err := dm.build(p)
+	if err != nil {
+		return pr, err
 	}
 	margin, err := loss.ParseMargin(p.Loss)
 	if err != nil {
-		return pr, usagef("--loss = %q: want logistic, square, sqhinge or hinge", p.Loss)
+		return pr, f.flagError("loss", err)
 	}
 	if p.Output == "" {
-		p.Output = "linear"
-		if p.Mixture == "three-cluster" {
-			p.Output = "quadratic"
-		}
+		p.Output = dm.output
+		f.resolve("output", p.Output)
 	}
-	if p.Output == "quadratic" && !(p.Kappa > 0 && finite(p.Kappa)) {
-		return pr, usagef("--kappa = %v: want kappa > 0", p.Kappa)
-	}
-	out, err := loss.ParseOutput(p.Output, p.Kappa)
+	out, err := loss.ParseOutput(p.Output, 1)
 	if err != nil {
-		return pr, usagef("--output = %q: want linear or quadratic", p.Output)
+		return pr, f.flagError("output", err)
+	}
+	_, quadratic := out.(loss.Quadratic)
+	if err := f.only("kappa", quadratic, "to --output "+p.Output+" (only quadratic has a threshold)"); err != nil {
+		return pr, err
+	}
+	if quadratic {
+		if out, err = loss.ParseOutput(p.Output, p.Kappa); err != nil {
+			return pr, f.flagError("kappa", err)
+		}
 	}
 	algo, err := dynamics.ParseAlgorithm(p.Algo)
 	if err != nil {
-		return pr, usagef("--algo = %q: want gd, sgd, psgd or sgf", p.Algo)
+		return pr, f.flagError("algo", err)
 	}
-	switch {
-	case algo == dynamics.GD && p.B == 0:
+	if err := f.only("tau", algo == dynamics.PSGD || algo == dynamics.SGF, "to --algo "+p.Algo+" (only psgd and sgf use it)"); err != nil {
+		return pr, err
+	}
+	if algo == dynamics.GD && p.B == 0 {
 		p.B = 1
-	case algo == dynamics.GD && p.B != 1:
-		return pr, usagef("--b = %v with --algo gd: want b = 1 (use sgd, psgd or sgf for b < 1)", p.B)
-	case algo != dynamics.GD && !(p.B > 0 && p.B < 1):
-		return pr, usagef("--b = %v with --algo %s: want 0 < b < 1 (required)", p.B, p.Algo)
-	}
-	if algo == dynamics.PSGD || algo == dynamics.SGF {
-		if !(p.Tau > 0) || !finite(p.Tau) {
-			return pr, usagef("--tau = %v with --algo %s: want tau > 0 (required)", p.Tau, p.Algo)
-		}
-		if algo == dynamics.PSGD {
-			if need := math.Max(p.Eta, p.Eta*(1-p.B)/p.B); p.Tau < need {
-				return pr, usagef("--tau = %v too small for --eta = %v and --b = %v: want tau >= %g (transition probabilities <= 1)", p.Tau, p.Eta, p.B, need)
-			}
-		}
+		f.resolve("b", "1")
 	}
 	pr = dynamics.Problem{
 		Model: model, Loss: loss.Func{Margin: margin, Output: out},
@@ -186,7 +214,7 @@ func (p *modelParams) problem() (dynamics.Problem, error) {
 		Eta: p.Eta, T: p.T, M0: p.M0, C0: p.C0,
 	}
 	if err := pr.Validate(); err != nil {
-		return pr, usageError{err}
+		return pr, f.fieldError(err, map[string]fieldFlag{"Model.Clusters": {dm.flag, dm.want}})
 	}
 	return pr, nil
 }

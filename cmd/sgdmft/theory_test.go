@@ -25,7 +25,7 @@ func TestTheorySquareFlow(t *testing.T) {
 		dt   float64
 	}{
 		{"gd", []string{"--eta", "0.2"}, 0.2, 0.2},
-		{"flow", nil, 0, 0.1},
+		{"flow", []string{"--eta", "0"}, 0, 0.1},
 	} {
 		out := filepath.Join(dir, c.name)
 		args := append([]string{"theory", "--kind", "square-flow", "--loss", "square", "--alpha", "0.5", "--rho", "0.3",
@@ -108,14 +108,19 @@ func TestTheoryBadInput(t *testing.T) {
 		{[]string{"--kind", "square-flow", "--loss", "square", "--mixture", "three-cluster"}, "--mixture"},
 		{[]string{"--kind", "square-flow", "--loss", "square", "--algo", "sgd", "--b", "0.5"}, "--algo"},
 		{[]string{"--kind", "square-flow", "--loss", "square", "--m0", "0.5"}, "--m0"},
-		{[]string{"--kind", "square-flow", "--loss", "square", "--eta", "2"}, "--eta"},
+		{[]string{"--kind", "square-flow", "--loss", "square", "--eta", "2"}, "--eta = 2: want η < 2/ζ_max"},
 		{[]string{"--kind", "square-flow", "--loss", "square", "--delta", "0"}, "--delta"},
 		{[]string{"--kind", "erm", "--output", "quadratic"}, "--output"},
 		{[]string{"--kind", "erm", "--alpha", "0"}, "--alpha"},
 		{[]string{"--kind", "tea"}, "--kind"},
+		{[]string{"--kind", "erm", "--T", "99"}, "--T does not apply to --kind erm"},
+		{[]string{"--kind", "erm", "--eta", "0.3"}, "--eta does not apply to --kind erm"},
+		{[]string{"--bias"}, "--bias does not apply to --kind square-flow"},
+		{[]string{"--dt", "0.2"}, "--dt does not apply"},
+		{[]string{"--eta", "0", "--dt", "0"}, "--dt = 0"},
 	})
 	out := filepath.Join(t.TempDir(), "out")
-	_, _, err := runArgs(t, "theory", "--kind", "erm", "--alpha", "0.5", "--delta", "0.1", "--out", out)
+	_, _, err := runArgs(t, "theory", "--kind", "erm", "--loss", "logistic", "--alpha", "0.5", "--delta", "0.1", "--out", out)
 	if err == nil || errors.As(err, new(usageError)) || !strings.Contains(err.Error(), "diverged") {
 		t.Errorf("separable logistic at λ = 0: error %v, want a divergence error", err)
 	}
