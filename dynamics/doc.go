@@ -23,7 +23,21 @@
 // exactly over a step Δt: P(0→1) = b(1 − e^{−Δt/(bτ)}),
 // P(1→1) = b + (1−b)e^{−Δt/(bτ)}).
 //
-// Adding an algorithm: a constant of Algorithm with its name in algoNames,
-// and its Chain in Problem.Selection; the simulator and the DMFT only see
-// the Chain.
+// # Adding an algorithm
+//
+// An algorithm is a selection process. If it is a per-sample two-state
+// Markov chain, it is a Chain, and all of it is in problem.go and
+// selection.go: (1) a constant in the Algorithm const block of problem.go;
+// (2) its command-line name at that index of algoNames (problem.go), which
+// String and ParseAlgorithm read (ParseAlgorithm's error message lists the
+// names by hand: add it there too); (3) a constructor of its Chain in
+// selection.go that validates its parameters by name (like Persistent), and
+// a case for it in Problem.Selection (problem.go); (4) in Problem.Validate,
+// the range check "p.Algo < GD || p.Algo > SGF" must end at the new last
+// constant, and the rule on b after it must say whether the algorithm is
+// full-batch. The simulator (sde) and the DMFT (dmft) see only the Chain
+// (B, P01, P11) and need no change; the command line's --algo help text and
+// any rule it adds on --b or --tau live in cmd/sgdmft. A selection process
+// that is not such a chain needs a new Selection for the simulator and its
+// own DMFT kernels (spec model-and-dmft.md §4), not just a constant.
 package dynamics // import "github.com/sgdmft/sgdmft/dynamics"

@@ -16,7 +16,8 @@ type Margin interface {
 }
 
 // margins is the registry of margin losses: adding a loss is its type (an
-// Eval and a Name) and one line here.
+// Eval and a Name, plus the optional Smoother, Kinked and Proxer methods)
+// and one line here.
 var margins = []Margin{Logistic{}, Square{}, SquaredHinge{}, Hinge{}}
 
 // MarginNames returns the names of the registered margin losses.
@@ -33,6 +34,23 @@ func MarginNames() []string {
 type Smoother interface {
 	// Smooth reports whether ℓ'' has no δ part.
 	Smooth() bool
+}
+
+// Kinked is implemented by margin losses that are not twice differentiable
+// everywhere. A loss without it is taken to be smooth: quadratures over it
+// are not split, and the prox kinks (Prox.Kinks) are empty.
+type Kinked interface {
+	// Kinks returns, in increasing order, the margins z where ℓ' or ℓ''
+	// jumps.
+	Kinks() []float64
+}
+
+// Kinks returns the kinks of m (see Kinked), nil for a smooth loss.
+func Kinks(m Margin) []float64 {
+	if k, ok := m.(Kinked); ok {
+		return k.Kinks()
+	}
+	return nil
 }
 
 // Logistic is ℓ(z) = log(1 + e^{−z}).
@@ -53,6 +71,8 @@ var (
 	_ Margin   = SquaredHinge{}
 	_ Margin   = Hinge{}
 	_ Smoother = Hinge{}
+	_ Kinked   = Hinge{}
+	_ Kinked   = SquaredHinge{}
 )
 
 // Eval implements Margin. It is stable for any finite z: the exponential is
@@ -93,6 +113,12 @@ func (Hinge) Eval(z float64) (l, dl, d2l float64) {
 	}
 	return 1 - z, -1, 0
 }
+
+// Kinks implements Kinked: ℓ” jumps from 2 to 0 at z = 1.
+func (SquaredHinge) Kinks() []float64 { return []float64{1} }
+
+// Kinks implements Kinked: ℓ' jumps from −1 to 0 at z = 1.
+func (Hinge) Kinks() []float64 { return []float64{1} }
 
 // Smooth implements Smoother: the hinge is not smooth.
 func (Hinge) Smooth() bool { return false }

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"strings"
 )
 
 // Cluster is one component of the mixture.
@@ -17,18 +18,54 @@ type Cluster struct {
 type Model struct {
 	Clusters []Cluster
 	Delta    float64 // noise variance Δ ≥ 0
+
+	err error // a bad constructor parameter, reported first by Validate
 }
 
-// TwoCluster returns the two-cluster model, c = y = ±1 with P(c = +1) = rho.
+// models is the registry of the named data models: adding one is its
+// constructor and one line here.
+var models = []struct {
+	name string
+	new  func(rho, delta float64) Model
+}{
+	{"two-cluster", TwoCluster},
+	{"three-cluster", ThreeCluster},
+}
+
+// ModelNames returns the names of the registered data models.
+func ModelNames() []string {
+	names := make([]string, len(models))
+	for i, m := range models {
+		names[i] = m.name
+	}
+	return names
+}
+
+// ParseModel returns the registered data model with the given name (see
+// ModelNames) and parameters, validated.
+func ParseModel(name string, rho, delta float64) (Model, error) {
+	for _, m := range models {
+		if m.name == name {
+			mod := m.new(rho, delta)
+			return mod, mod.Validate()
+		}
+	}
+	return Model{}, fmt.Errorf("mixture: unknown model %q (allowed: %s)", name, strings.Join(ModelNames(), ", "))
+}
+
+// TwoCluster returns the two-cluster model, c = y = ±1 with P(c = +1) = rho,
+// 0 < rho < 1. A bad parameter is reported, by name, by Validate.
 func TwoCluster(rho, delta float64) Model {
 	return Model{
 		Clusters: []Cluster{{C: 1, Prob: rho, Label: 1}, {C: -1, Prob: 1 - rho, Label: -1}},
 		Delta:    delta,
+		err:      checkParams("two-cluster", rho, delta),
 	}
 }
 
 // ThreeCluster returns the three-cluster model: c = ±1 with probability
-// rho/2 each and label +1, c = 0 with probability 1 − rho and label −1.
+// rho/2 each and label +1, c = 0 with probability 1 − rho and label −1,
+// 0 < rho < 1. A bad parameter is reported, by name, by Validate.
 func ThreeCluster(rho, delta float64) Model {
 	return Model{
 		Clusters: []Cluster{
@@ -37,16 +74,34 @@ func ThreeCluster(rho, delta float64) Model {
 			{C: -1, Prob: rho / 2, Label: 1},
 		},
 		Delta: delta,
+		err:   checkParams("three-cluster", rho, delta),
 	}
+}
+
+// checkParams checks the parameters shared by the registered models: a
+// class fraction 0 < rho < 1 (each cluster must have a positive
+// probability) and a finite noise variance delta ≥ 0.
+func checkParams(model string, rho, delta float64) error {
+	if !(rho > 0 && rho < 1) {
+		return fmt.Errorf("mixture: %s rho = %v, want 0 < rho < 1", model, rho)
+	}
+	if !(delta >= 0) || math.IsInf(delta, 0) {
+		return fmt.Errorf("mixture: %s delta = %v, want a finite delta >= 0", model, delta)
+	}
+	return nil
 }
 
 // probTol is the tolerance on Σ probabilities = 1: round-off of a few
 // decimal fractions, far below any meaningful mistake.
 const probTol = 1e-9
 
-// Validate checks the model: Δ ≥ 0 and finite, at least one cluster, every
+// Validate checks the model: the parameters of the constructor that built
+// it (named), then Δ ≥ 0 and finite, at least one cluster, every
 // probability in (0, 1] and their sum 1, labels ±1, positions finite.
 func (m Model) Validate() error {
+	if m.err != nil {
+		return m.err
+	}
 	if !(m.Delta >= 0) || math.IsInf(m.Delta, 0) {
 		return fmt.Errorf("mixture: delta = %v, want a finite delta >= 0", m.Delta)
 	}

@@ -16,9 +16,15 @@ func TestValidate(t *testing.T) {
 	}{
 		{"two", TwoCluster(0.5, 0.5), ""},
 		{"three", ThreeCluster(0.3, 1), ""},
-		{"negative delta", TwoCluster(0.5, -0.1), "delta"},
-		{"nan delta", TwoCluster(0.5, math.NaN()), "delta"},
-		{"rho=1", TwoCluster(1, 0.5), "probability"},
+		{"negative delta", TwoCluster(0.5, -0.1), "two-cluster delta = -0.1"},
+		{"nan delta", TwoCluster(0.5, math.NaN()), "two-cluster delta = NaN"},
+		{"inf delta", ThreeCluster(0.5, math.Inf(1)), "three-cluster delta = +Inf"},
+		{"rho=1", TwoCluster(1, 0.5), "two-cluster rho = 1,"},
+		{"rho=0", ThreeCluster(0, 0.5), "three-cluster rho = 0,"},
+		{"rho>1", ThreeCluster(1.2, 0.5), "three-cluster rho = 1.2"},
+		{"nan rho", TwoCluster(math.NaN(), 0.5), "two-cluster rho = NaN"},
+		{"literal delta", Model{Clusters: []Cluster{{1, 0.5, 1}, {-1, 0.5, -1}}, Delta: -1}, "delta"},
+		{"literal probability", Model{Clusters: []Cluster{{1, 1, 1}, {-1, 0, -1}}, Delta: 1}, "cluster 1 probability"},
 		{"sum", Model{Clusters: []Cluster{{1, 0.5, 1}, {-1, 0.4, -1}}, Delta: 1}, "sum"},
 		{"label", Model{Clusters: []Cluster{{1, 0.5, 1}, {-1, 0.5, 0}}, Delta: 1}, "label"},
 		{"empty", Model{Delta: 1}, "no clusters"},
@@ -29,6 +35,27 @@ func TestValidate(t *testing.T) {
 			t.Errorf("%s: unexpected error %v", c.name, err)
 		case c.want != "" && (err == nil || !strings.Contains(err.Error(), c.want)):
 			t.Errorf("%s: error %v, want one mentioning %q", c.name, err, c.want)
+		}
+	}
+}
+
+func TestParseModel(t *testing.T) {
+	for _, name := range ModelNames() {
+		m, err := ParseModel(name, 0.3, 0.7)
+		if err != nil || m.Delta != 0.7 || m.Rho() < 0.3-1e-15 || m.Rho() > 0.3+1e-15 {
+			t.Errorf("ParseModel(%q, 0.3, 0.7) = %+v, %v; want a valid model with rho 0.3, delta 0.7", name, m, err)
+		}
+		if _, err := ParseModel(name, 1.5, 0.7); err == nil || !strings.Contains(err.Error(), "rho") {
+			t.Errorf("ParseModel(%q, 1.5, 0.7): error %v, want one naming rho", name, err)
+		}
+	}
+	if m, _ := ParseModel("two-cluster", 0.3, 0.7); !m.IsTwoCluster() {
+		t.Error("two-cluster: IsTwoCluster false")
+	}
+	_, err := ParseModel("four-cluster", 0.3, 0.7)
+	for _, w := range append([]string{"four-cluster"}, ModelNames()...) {
+		if err == nil || !strings.Contains(err.Error(), w) {
+			t.Errorf("unknown model: error %v does not name %q", err, w)
 		}
 	}
 }

@@ -14,13 +14,17 @@
 //	mixture", ICML 2020, arXiv:2002.11544.
 //
 // Fresh-sample quantities (spec theory.md §1): a fresh sample of cluster c
-// has local field r = c m + b0 + √(Δq) z, z ~ N(0, 1), so with
-// Q(x) = ½ erfc(x/√2)
+// has local field r = c m + b0 + √(Δq) z, z ~ N(0, 1), and is misclassified
+// where y f(r) ≤ 0. For any output f, the roots of f (loss.Output.Roots)
+// cut the line into intervals of constant sign, and with Q(x) = ½ erfc(x/√2)
+// the test error is a sum of Gaussian masses Q(a) − Q(b) over the intervals
+// of wrong sign; for the registered outputs this is
 //
 //	two clusters, linear output:  ε = ρ Q((m + b0)/√(Δq)) + (1−ρ) Q((m − b0)/√(Δq))
 //	three clusters, r² − κ:       ε = (1−ρ)·2Q(√κ/√(Δq)) + ρ[1 − Q((√κ−m)/√(Δq)) − Q((√κ+m)/√(Δq))]
 //
-// and the test loss is a Gaussian integral per cluster, computed by quadrature.
+// The test loss is a Gaussian integral per cluster, computed by quadrature
+// split at the kinks of the loss (loss.Kinks).
 //
 // Square loss, full batch, exact at d = ∞ (theory.md §2; Liao & Couillet,
 // with |μ|² = 1/Δ, c = 1/α): with H = XᵀX/d + λ and c = Xᵀy/√d,
@@ -52,6 +56,10 @@
 //
 // solved by damped iteration with a Newton step on b; training error
 // P[y(p + b) < 0] in closed form through the prox threshold a₀ = Vℓ'(0).
+// The ERM sees the loss only through its proximal operator (loss.Prox:
+// closed forms for square, squared hinge and hinge, a safeguarded Newton
+// iteration for any other smooth convex loss), so it works for every
+// registered margin loss.
 //
 // References for the ERM equations, in addition to the above:
 //

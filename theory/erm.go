@@ -21,7 +21,7 @@ type ERM struct {
 	Model  mixture.Model // two clusters c = y = ±1 (mixture.TwoCluster)
 	Alpha  float64       // sample ratio n/d, > 0
 	Lambda float64       // ridge λ ≥ 0; λ = 0 has no solution on separable data
-	Loss   loss.Margin   // loss.Logistic, loss.Square, loss.Hinge, loss.SquaredHinge, or any smooth margin
+	Loss   loss.Margin   // any registered margin loss; a new one needs a convex ℓ with continuous ℓ' or a loss.Proxer
 	Bias   bool          // fit the bias b
 
 	Tol     float64 // convergence: relative change of (m, q, V, b) in one iteration; default 1e-11
@@ -107,6 +107,9 @@ func (e ERM) Validate() error {
 	case !(e.Damping > 0 && e.Damping <= 1):
 		return fe("Damping", e.Damping, "0 < Damping <= 1")
 	}
+	if _, err := loss.NewProx(e.Loss); err != nil { // the ERM is written with the prox of ℓ
+		return fmt.Errorf("theory: Loss: %v", err)
+	}
 	return nil
 }
 
@@ -127,7 +130,10 @@ func (e ERM) Solve() (ERMResult, error) {
 	}
 	e = e.withDefaults()
 	dl := e.Model.Delta
-	px := newProx(e.Loss)
+	px, err := loss.NewProx(e.Loss)
+	if err != nil {
+		return ERMResult{}, err
+	}
 	// Start: the first GD direction, m = q = O(1), V = Δ/(λ + αΔ).
 	m, q, v, b := 0.5, 1.0, dl/(e.Lambda+e.Alpha*dl), 0.0
 	res := ERMResult{}
@@ -185,31 +191,32 @@ type ermAverages struct {
 // margin v = y(p + b), v = P(a) = argmin_v (v − a)²/(2V) + ℓ(v), so
 // f = y(P(a) − a)/V = −y ℓ'(P(a)) and −∂f/∂ω = (1 − P'(a))/V.
 // The training error is P[a < a₀] with P(a₀) = 0, a₀ = Vℓ'(0).
-func (e ERM) averages(px prox, m, q, v, b float64) ermAverages {
+func (e ERM) averages(px loss.Prox, m, q, v, b float64) ermAverages {
 	return e.averagesPans(px, m, q, v, b, ermPans)
 }
 
-func (e ERM) averagesPans(px prox, m, q, v, b float64, pans int) ermAverages {
+func (e ERM) averagesPans(px loss.Prox, m, q, v, b float64, pans int) ermAverages {
 	s := math.Sqrt(e.Model.Delta * q)
 	var out ermAverages
 	var acc, scratch [4]float64
-	a0 := v * px.deriv(0)
+	_, dl0, _ := e.Loss.Eval(0)
+	a0 := v * dl0
+	pk := px.Kinks(v)
 	for _, c := range e.Model.Clusters {
 		y := c.Label
 		mu := m + y*b
-		var kinks [2]float64
-		nk := 0
-		for _, k := range px.kinks(v) {
-			kinks[nk] = (k - mu) / s
-			nk++
+		var buf [4]float64
+		kinks := buf[:0]
+		for _, k := range pk {
+			kinks = append(kinks, (k-mu)/s)
 		}
 		acc = [4]float64{}
 		gaussExpectAdd(acc[:], scratch[:], 1, pans, func(o []float64, z float64) {
 			a := mu + s*z
-			p, dp := px.eval(a, v)
-			l, dl, _ := px.margin.Eval(p)
+			p, dp := px.Eval(a, v)
+			l, dl, _ := e.Loss.Eval(p)
 			o[0], o[1], o[2], o[3] = -dl, dl*dl, (1-dp)/v, l
-		}, kinks[:nk]...)
+		}, kinks...)
 		// acc: E[−ℓ'], E[ℓ'²], E[−∂f/∂ω], E[ℓ] for this cluster.
 		out.f += c.Prob * y * acc[0]
 		out.yf += c.Prob * acc[0]
@@ -219,100 +226,4 @@ func (e ERM) averagesPans(px prox, m, q, v, b float64, pans int) ermAverages {
 		out.err += c.Prob * tail(mu-a0, s) // P(a < a₀) = Q((μ − a₀)/s)
 	}
 	return out
-}
-
-// prox is the proximal step of a margin loss, P(a) = argmin_v (v − a)²/(2V) + ℓ(v),
-// and its derivative P'(a).
-type prox struct {
-	margin loss.Margin
-	eval   func(a, v float64) (p, dp float64)
-	kinks  func(v float64) []float64 // values of a where P is not smooth
-}
-
-// deriv returns ℓ'(z); for the hinge at z = 0, −1.
-func (px prox) deriv(z float64) float64 {
-	_, d, _ := px.margin.Eval(z)
-	return d
-}
-
-func newProx(m loss.Margin) prox {
-	px := prox{margin: m, kinks: func(float64) []float64 { return nil }}
-	switch m.(type) {
-	case loss.Square:
-		// (P − a)/V − (1 − P) = 0.
-		px.eval = func(a, v float64) (float64, float64) { return (a + v) / (1 + v), 1 / (1 + v) }
-	case loss.Hinge:
-		px.eval = func(a, v float64) (float64, float64) {
-			switch {
-			case a >= 1:
-				return a, 1
-			case a+v <= 1:
-				return a + v, 1
-			}
-			return 1, 0 // stuck at the kink
-		}
-		px.kinks = func(v float64) []float64 { return []float64{1 - v, 1} }
-	case loss.SquaredHinge:
-		px.eval = func(a, v float64) (float64, float64) {
-			if a >= 1 {
-				return a, 1
-			}
-			return (a + 2*v) / (1 + 2*v), 1 / (1 + 2*v)
-		}
-		px.kinks = func(float64) []float64 { return []float64{1} }
-	default:
-		px.eval = func(a, v float64) (float64, float64) { return newtonProx(m, a, v) }
-	}
-	return px
-}
-
-// newtonProx solves (P − a)/V + ℓ'(P) = 0 for a convex smooth margin loss
-// by Newton's method safeguarded by bisection on a bracket (the left side
-// is increasing in P). For ℓ' ∈ [−1, 0] (logistic) the bracket is [a, a + V].
-func newtonProx(m loss.Margin, a, v float64) (p, dp float64) {
-	g := func(x float64) (float64, float64) {
-		_, d1, d2 := m.Eval(x)
-		return (x-a)/v + d1, 1/v + d2
-	}
-	lo, hi := a, a+v
-	for i := 0; ; i++ { // widen until g(lo) ≤ 0 ≤ g(hi)
-		gl, _ := g(lo)
-		gh, _ := g(hi)
-		if gl <= 0 && gh >= 0 {
-			break
-		}
-		if i > 60 {
-			return math.NaN(), math.NaN()
-		}
-		w := hi - lo
-		if gl > 0 {
-			lo -= w
-		}
-		if gh < 0 {
-			hi += w
-		}
-	}
-	x := a - v*func() float64 { _, d, _ := m.Eval(a); return d }()
-	if !(x > lo && x < hi) {
-		x = (lo + hi) / 2
-	}
-	for i := 0; i < 100; i++ {
-		gx, dg := g(x)
-		if gx > 0 {
-			hi = x
-		} else {
-			lo = x
-		}
-		nx := x - gx/dg
-		if !(nx > lo && nx < hi) {
-			nx = (lo + hi) / 2
-		}
-		if math.Abs(nx-x) <= 1e-15*math.Max(1, math.Abs(x)) || hi-lo <= 1e-15*math.Max(1, math.Abs(x)) {
-			x = nx
-			break
-		}
-		x = nx
-	}
-	_, _, d2 := m.Eval(x)
-	return x, 1 / (1 + v*d2)
 }

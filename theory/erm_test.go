@@ -51,52 +51,42 @@ func TestERMSquareBias(t *testing.T) {
 	}
 }
 
-// TestProx checks each proximal step P(a) = argmin_v (v−a)²/(2V) + ℓ(v)
-// against a direct minimisation (golden section to 1e-12 on [a−5, a+5]
-// after bracketing; the objective is convex) and P'(a) against a central
-// difference (step 1e-6, away from the hinge kinks; error O(1e-8)).
-func TestProx(t *testing.T) {
-	for _, m := range []loss.Margin{loss.Logistic{}, loss.Square{}, loss.Hinge{}, loss.SquaredHinge{}} {
-		px := newProx(m)
-		for _, v := range []float64{0.05, 0.7, 3} {
-			for _, a := range []float64{-6, -1.3, -0.2, 0.4, 0.95, 1.6, 8} {
-				p, dp := px.eval(a, v)
-				obj := func(x float64) float64 { l, _, _ := m.Eval(x); return (x-a)*(x-a)/(2*v) + l }
-				want := golden(obj, a-v-5, a+v+5)
-				if math.Abs(p-want) > 1e-6 {
-					t.Errorf("%T a=%v V=%v: P = %v, direct minimum at %v", m, a, v, p, want)
-				}
-				near := false
-				for _, k := range px.kinks(v) {
-					near = near || math.Abs(a-k) < 1e-3
-				}
-				if near {
-					continue
-				}
-				const h = 1e-6
-				p1, _ := px.eval(a+h, v)
-				p0, _ := px.eval(a-h, v)
-				if fd := (p1 - p0) / (2 * h); math.Abs(fd-dp) > 1e-6 {
-					t.Errorf("%T a=%v V=%v: P' = %v, finite difference %v", m, a, v, dp, fd)
+// newtonOnly hides a margin loss's closed-form prox (loss.Proxer), so that
+// the ERM uses the generic Newton prox; it keeps the kinks.
+type newtonOnly struct{ loss.Margin }
+
+func (n newtonOnly) Kinks() []float64 { return loss.Kinks(n.Margin) }
+
+// TestERMRegistry: the ERM solves for every registered margin loss, with
+// and without bias, through the loss's prox alone; for the smooth losses
+// with a closed-form prox, the generic Newton prox gives the same fixed
+// point to iterTol (the two proxes agree to 1e-13, loss.TestProxFallback).
+func TestERMRegistry(t *testing.T) {
+	for _, name := range loss.MarginNames() {
+		m, _ := loss.ParseMargin(name)
+		for _, bias := range []bool{false, true} {
+			e := ERM{Model: mixture.TwoCluster(0.3, 0.5), Alpha: 2, Lambda: 0.1, Loss: m, Bias: bias}
+			r, err := e.Solve()
+			if err != nil || r.Status != Converged || !(r.M > 0) || !(r.Ctt > r.M*r.M) {
+				t.Errorf("%s bias=%v: %+v, %v; want a converged fixed point with 0 < m² < q", name, bias, r, err)
+				continue
+			}
+			if _, ok := m.(loss.Proxer); !ok || !loss.IsSmooth(m) {
+				continue
+			}
+			e.Loss = newtonOnly{m}
+			g, err := e.Solve()
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, c := range [][2]float64{{r.M, g.M}, {r.Ctt, g.Ctt}, {r.V, g.V}, {r.Bias, g.Bias}, {r.TrainLoss, g.TrainLoss}} {
+				if !scalar.EqualWithinAbsOrRel(c[0], c[1], iterTol, iterTol) {
+					t.Errorf("%s bias=%v: closed-form prox %+v, Newton prox %+v", name, bias, r, g)
+					break
 				}
 			}
 		}
 	}
-}
-
-// golden minimises a unimodal f on [lo, hi] by golden-section search; the
-// location error is ~√ε relative for smooth minima (hence the 1e-6 above).
-func golden(f func(float64) float64, lo, hi float64) float64 {
-	g := (math.Sqrt(5) - 1) / 2
-	for hi-lo > 1e-12 {
-		x1, x2 := hi-g*(hi-lo), lo+g*(hi-lo)
-		if f(x1) < f(x2) {
-			hi = x2
-		} else {
-			lo = x1
-		}
-	}
-	return (lo + hi) / 2
 }
 
 // TestERMQuadrature: the fixed point with ermPans panels equals the one
@@ -105,7 +95,10 @@ func golden(f func(float64) float64, lo, hi float64) float64 {
 func TestERMQuadrature(t *testing.T) {
 	for _, m := range []loss.Margin{loss.Logistic{}, loss.Hinge{}} {
 		e := ERM{Model: mixture.TwoCluster(0.3, 0.5), Alpha: 2, Lambda: 0.1, Loss: m, Bias: true}
-		px := newProx(m)
+		px, err := loss.NewProx(m)
+		if err != nil {
+			t.Fatal(err)
+		}
 		a := e.averages(px, 1.2, 2.5, 1.3, -0.4)
 		b := e.averagesPans(px, 1.2, 2.5, 1.3, -0.4, 4*ermPans)
 		for _, c := range [][2]float64{{a.f, b.f}, {a.f2, b.f2}, {a.yf, b.yf}, {a.dfdw, b.dfdw}, {a.loss, b.loss}} {
@@ -116,6 +109,14 @@ func TestERMQuadrature(t *testing.T) {
 		}
 	}
 }
+
+// nonSmooth is a hinge-like loss with a jump in ℓ' and no closed-form prox:
+// the ERM cannot be written for it.
+type nonSmooth struct{}
+
+func (nonSmooth) Eval(z float64) (l, dl, d2l float64) { return loss.Hinge{}.Eval(z) }
+func (nonSmooth) Name() string                        { return "kinked" }
+func (nonSmooth) Smooth() bool                        { return false }
 
 // TestERMFailures: a logistic fit without ridge on linearly separable data
 // (α = 0.5 < the separability threshold at Δ = 0.1) has no finite minimiser
@@ -137,6 +138,7 @@ func TestERMFailures(t *testing.T) {
 		{func(e *ERM) { e.Alpha = -1 }, "Alpha"},
 		{func(e *ERM) { e.Lambda = math.Inf(1) }, "Lambda"},
 		{func(e *ERM) { e.Loss = nil }, "Loss"},
+		{func(e *ERM) { e.Loss = nonSmooth{} }, "Loss: loss: kinked"},
 		{func(e *ERM) { e.Damping = 1.5 }, "Damping"},
 		{func(e *ERM) { e.MaxIter = -2 }, "MaxIter"},
 		{func(e *ERM) { e.Model = mixture.ThreeCluster(0.5, 0.5) }, "two-cluster"},

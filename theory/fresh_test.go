@@ -1,6 +1,7 @@
 package theory
 
 import (
+	"fmt"
 	"math"
 	"testing"
 
@@ -50,41 +51,51 @@ func TestTestErrorSpec(t *testing.T) {
 	}
 }
 
-// TestFreshMonteCarlo compares test error and test loss with a Monte-Carlo
-// average over n fresh samples; tolerance 5 standard errors of that average
-// (false-failure rate 6e-7 per check).
+// TestFreshMonteCarlo compares test error and test loss, for every
+// registered margin loss and output function (κ = 1, 0.5) on both mixtures,
+// with a Monte-Carlo average over n fresh samples; tolerance 5 standard
+// errors of that average (false-failure rate 6e-7 per check).
 func TestFreshMonteCarlo(t *testing.T) {
-	const n = 200000
+	const n = 100000
 	const m, q = 0.6, 1.4
-	for _, c := range []struct {
-		name string
-		mod  mixture.Model
-		fn   loss.Func
-	}{
-		{"two-logistic", mixture.TwoCluster(0.3, 0.5), loss.Func{Margin: loss.Logistic{}, Output: loss.Linear{}}},
-		{"two-hinge", mixture.TwoCluster(0.5, 1), loss.Func{Margin: loss.Hinge{}, Output: loss.Linear{}}},
-		{"three-sqhinge", mixture.ThreeCluster(0.6, 0.5), loss.Func{Margin: loss.SquaredHinge{}, Output: loss.Quadratic{Kappa: 1}}},
-		{"three-square", mixture.ThreeCluster(0.5, 0.5), loss.Func{Margin: loss.Square{}, Output: loss.Quadratic{Kappa: 0.5}}},
-	} {
-		rnd := rng.New(3, uint64(len(c.name)))
-		s := math.Sqrt(c.mod.Delta * q)
-		var sl, sl2, se float64
-		for i := 0; i < n; i++ {
-			cl := c.mod.Clusters[c.mod.Draw(rnd)]
-			r := cl.C*m + s*rnd.NormFloat64()
-			l, _, _ := c.fn.Eval(cl.Label, r)
-			sl += l
-			sl2 += l * l
-			se += c.fn.Error(cl.Label, r)
-		}
-		ml, me := sl/n, se/n
-		sdl := math.Sqrt((sl2/n - ml*ml) / n)
-		sde := math.Sqrt(me * (1 - me) / n)
-		if got := TestLoss(c.mod, c.fn, m, q, 0); math.Abs(got-ml) > 5*sdl {
-			t.Errorf("%s: test loss %v, Monte Carlo %v ± %v", c.name, got, ml, sdl)
-		}
-		if got := TestError(c.mod, c.fn.Output, m, q, 0); math.Abs(got-me) > 5*sde {
-			t.Errorf("%s: test error %v, Monte Carlo %v ± %v", c.name, got, me, sde)
+	models := []mixture.Model{mixture.TwoCluster(0.3, 0.5), mixture.ThreeCluster(0.6, 0.5)}
+	i := 0
+	for _, mname := range loss.MarginNames() {
+		margin, _ := loss.ParseMargin(mname)
+		for _, oname := range loss.OutputNames() {
+			var prev loss.Output
+			for _, kappa := range []float64{1, 0.5} {
+				out, _ := loss.ParseOutput(oname, kappa)
+				if out == prev {
+					continue // an output without a shape parameter
+				}
+				prev = out
+				fn := loss.Func{Margin: margin, Output: out}
+				for _, mod := range models {
+					i++
+					rnd := rng.New(3, uint64(i))
+					s := math.Sqrt(mod.Delta * q)
+					var sl, sl2, se float64
+					for range n {
+						cl := mod.Clusters[mod.Draw(rnd)]
+						r := cl.C*m + s*rnd.NormFloat64()
+						l, _, _ := fn.Eval(cl.Label, r)
+						sl += l
+						sl2 += l * l
+						se += fn.Error(cl.Label, r)
+					}
+					ml, me := sl/n, se/n
+					sdl := math.Sqrt((sl2/n - ml*ml) / n)
+					sde := math.Sqrt(me * (1 - me) / n)
+					name := fmt.Sprintf("%s/%v/%d clusters", mname, out, len(mod.Clusters))
+					if got := TestLoss(mod, fn, m, q, 0); math.Abs(got-ml) > 5*sdl {
+						t.Errorf("%s: test loss %v, Monte Carlo %v ± %v", name, got, ml, sdl)
+					}
+					if got := TestError(mod, fn.Output, m, q, 0); math.Abs(got-me) > 5*sde {
+						t.Errorf("%s: test error %v, Monte Carlo %v ± %v", name, got, me, sde)
+					}
+				}
+			}
 		}
 	}
 }
