@@ -29,13 +29,10 @@
 // Markov chain, it is a Chain, and all of it is in problem.go and
 // selection.go: (1) a constant in the Algorithm const block of problem.go;
 // (2) its command-line name at that index of algoNames (problem.go), which
-// String and ParseAlgorithm read (ParseAlgorithm's error message lists the
-// names by hand: add it there too); (3) a constructor of its Chain in
+// String, AlgorithmNames, ParseAlgorithm and Problem.Validate read; (3) a constructor of its Chain in
 // selection.go that validates its parameters by name (like Persistent), and
 // a case for it in Problem.Selection (problem.go); (4) in Problem.Validate,
-// the range check "p.Algo < GD || p.Algo > SGF" must end at the new last
-// constant, and the rule on b after it must say whether the algorithm is
-// full-batch. The simulator (sde) and the DMFT (dmft) see only the Chain
+// the rule on b must say whether the algorithm is full-batch. The simulator (sde) and the DMFT (dmft) see only the Chain
 // (B, P01, P11) and need no change; the command line's --algo help text and
 // any rule it adds on --b or --tau live in cmd/sgdmft. A selection process
 // that is not such a chain needs a new Selection for the simulator and its

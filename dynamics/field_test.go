@@ -29,8 +29,8 @@ func TestValidateFields(t *testing.T) {
 	}{
 		{func(p *Problem) { p.Model.Delta = -1 }, "Model.Delta", nil, "delta"},
 		{func(p *Problem) { p.Model.Delta = math.NaN() }, "Model.Delta", nil, "delta"},
-		{func(p *Problem) { p.Model = mixture.TwoCluster(1, 0.5) }, "Model.Clusters", nil, "probability"},
-		{func(p *Problem) { p.Model = mixture.TwoCluster(1, -1) }, "Model.Clusters", nil, "probability"}, // clusters first
+		{func(p *Problem) { p.Model = mixture.TwoCluster(1, 0.5) }, "Model.Clusters", nil, "rho = 1,"},
+		{func(p *Problem) { p.Model = mixture.TwoCluster(1, -1) }, "Model.Clusters", nil, "rho = 1,"}, // clusters first
 		{func(p *Problem) { p.Loss.Output = nil }, "Loss", nil, "output"},
 		{func(p *Problem) { p.Alpha = 0 }, "Alpha", nil, "> 0"},
 		{func(p *Problem) { p.Lambda = math.Inf(1) }, "Lambda", nil, ">= 0"},

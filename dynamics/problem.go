@@ -21,6 +21,9 @@ const (
 
 var algoNames = [...]string{GD: "gd", SGD: "sgd", PSGD: "psgd", SGF: "sgf"}
 
+// AlgorithmNames returns the command-line names of the algorithms.
+func AlgorithmNames() []string { return algoNames[:] }
+
 // String returns the command-line name of the algorithm.
 func (a Algorithm) String() string {
 	if a >= 0 && int(a) < len(algoNames) {
@@ -88,7 +91,7 @@ func (p Problem) Validate() error {
 		return bad("M0", p.M0, "a finite value")
 	case !(p.C0 >= p.M0*p.M0) || !finite(p.C0):
 		return bad("C0", p.C0, fmt.Sprintf("a finite value >= m0² = %g", p.M0*p.M0), "M0")
-	case p.Algo < GD || p.Algo > SGF:
+	case p.Algo < 0 || int(p.Algo) >= len(algoNames):
 		return bad("Algo", p.Algo, "one of "+strings.Join(algoNames[:], ", "))
 	}
 	if p.Algo == GD {

@@ -78,15 +78,13 @@ func ThreeCluster(rho, delta float64) Model {
 	}
 }
 
-// checkParams checks the parameters shared by the registered models: a
-// class fraction 0 < rho < 1 (each cluster must have a positive
-// probability) and a finite noise variance delta ≥ 0.
+// checkParams checks the class fraction 0 < rho < 1 of the registered
+// models (each cluster must have a positive probability). Δ is a field of
+// the Model and Validate checks it there, so a bad Δ is never reported as a
+// bad cluster list.
 func checkParams(model string, rho, delta float64) error {
 	if !(rho > 0 && rho < 1) {
 		return fmt.Errorf("mixture: %s rho = %v, want 0 < rho < 1", model, rho)
-	}
-	if !(delta >= 0) || math.IsInf(delta, 0) {
-		return fmt.Errorf("mixture: %s delta = %v, want a finite delta >= 0", model, delta)
 	}
 	return nil
 }

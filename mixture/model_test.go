@@ -16,9 +16,9 @@ func TestValidate(t *testing.T) {
 	}{
 		{"two", TwoCluster(0.5, 0.5), ""},
 		{"three", ThreeCluster(0.3, 1), ""},
-		{"negative delta", TwoCluster(0.5, -0.1), "two-cluster delta = -0.1"},
-		{"nan delta", TwoCluster(0.5, math.NaN()), "two-cluster delta = NaN"},
-		{"inf delta", ThreeCluster(0.5, math.Inf(1)), "three-cluster delta = +Inf"},
+		{"negative delta", TwoCluster(0.5, -0.1), "delta = -0.1"},
+		{"nan delta", TwoCluster(0.5, math.NaN()), "delta = NaN"},
+		{"inf delta", ThreeCluster(0.5, math.Inf(1)), "delta = +Inf"},
 		{"rho=1", TwoCluster(1, 0.5), "two-cluster rho = 1,"},
 		{"rho=0", ThreeCluster(0, 0.5), "three-cluster rho = 0,"},
 		{"rho>1", ThreeCluster(1.2, 0.5), "three-cluster rho = 1.2"},

@@ -49,7 +49,7 @@ var modelFlags = []modelFlag{
 		f.StringVar(&p.Loss, "loss", "logistic", "loss: "+strings.Join(loss.MarginNames(), ", "))
 	}},
 	{"output", func(f *cmdFlags, p *modelParams) {
-		f.StringVar(&p.Output, "output", "", "output function: linear or quadratic (r² − κ); default that of the --mixture: "+dataModelOutputs())
+		f.StringVar(&p.Output, "output", "", "output function: "+strings.Join(loss.OutputNames(), ", ")+"; default that of the --mixture: "+dataModelOutputs())
 	}},
 	{"kappa", func(f *cmdFlags, p *modelParams) {
 		f.Float64Var(&p.Kappa, "kappa", 1, "threshold κ > 0 of the quadratic output r² − κ (--output quadratic)")
@@ -57,7 +57,7 @@ var modelFlags = []modelFlag{
 	{"lambda", func(f *cmdFlags, p *modelParams) { f.Float64Var(&p.Lambda, "lambda", 0, "ridge penalty λ, >= 0") }},
 	{"#algorithm", nil},
 	{"algo", func(f *cmdFlags, p *modelParams) {
-		f.StringVar(&p.Algo, "algo", "gd", "algorithm: gd, sgd (vanilla), psgd (persistent) or sgf (stochastic gradient flow)")
+		f.StringVar(&p.Algo, "algo", "gd", "algorithm: "+strings.Join(dynamics.AlgorithmNames(), ", ")+" (gd: full batch; sgd: vanilla; psgd: persistent; sgf: stochastic gradient flow)")
 	}},
 	{"b", func(f *cmdFlags, p *modelParams) {
 		f.Float64Var(&p.B, "b", 0, "batch fraction: 1 for gd (0 means 1); required, in (0, 1), for sgd, psgd and sgf")
