@@ -25,7 +25,18 @@
 //	correlation      C[k,l] = m_k m_l + (C_0 − m_0²) G[k,0] G[l,0]
 //	                          + η² Σ_{j<k} Σ_{i<l} R[k,j] M_C[j,i] R[l,i]
 //
-// Row k of every kernel depends only on rows < k. The default method, March,
+// Each line is implemented in the file named after it:
+//
+//	sample.go     the sample process r_k, and the kernels μ and M_C averaged from it
+//	noise.go      the Gaussian field ω_k, ⟨ω_k ω_l⟩ = ΔC[k,l] (Cholesky factor of ΔC)
+//	response.go   its response J (of the sample process), and the kernel Γ averaged from it
+//	weights.go    the weight side: propagator G, response R of the weights, overlap m, correlation C
+//	batch.go      the trajectories of one independent solve (clusters, antithetic pairs, selection)
+//	square.go     the closed form of the square loss (below)
+//	solve.go      Solve: batches, their mean and standard errors; march (below)
+//	iterate.go    the damped global iteration
+//
+// Row k of every quantity depends only on rows < k. The default method, March,
 // uses this causality to solve the equations in one pass over time with a
 // fixed set of trajectories: at step k it computes G[k,·], m_k and C[k,·],
 // extends the Cholesky factor of ΔC by one row, draws each trajectory's ω_k

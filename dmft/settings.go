@@ -51,7 +51,7 @@ type Settings struct {
 type Perturb struct {
 	MC     float64 // factor on the noise kernel M_C
 	Gamma  float64 // factor on the response kernel Γ of the weight process
-	Memory float64 // factor on the memory term ηΔ Σ_j R[k,j] g_j of the sample process
+	Memory float64 // factor on the memory term ηΔ Σ_j R[k,j] g_j of the sample process (and on ηΔ in its response J, which stays the response of the perturbed process)
 }
 
 func (q Perturb) withDefaults() Perturb {
