@@ -467,7 +467,8 @@ func execute(ctx context.Context, dir string, plan *sweep.Plan, e *execParams, s
 			shard, rep.Points, rep.Skipped, rep.Ran, len(rep.Failed), dir)
 		return failures(plan, rep.Failed)
 	}
-	return gatherReport(dir, stdout)
+	_, err = gatherReport(dir, stdout)
+	return err
 }
 
 // sweepFinished is a test hook: called after each point of a local run.
@@ -595,10 +596,10 @@ func failures(plan *sweep.Plan, failed []sweep.Failure) error {
 
 // gatherReport gathers the sweep in dir, prints what it holds, and
 // returns the failures as an error.
-func gatherReport(dir string, stdout io.Writer) error {
+func gatherReport(dir string, stdout io.Writer) (*sweep.Record, error) {
 	rec, err := sweep.Gather(dir, versionString())
 	if err != nil {
-		return err
+		return nil, err
 	}
 	shape := func(s ...int) string {
 		var d []string
@@ -629,7 +630,7 @@ func gatherReport(dir string, stdout io.Writer) error {
 	}
 	plan, err := sweep.LoadPlan(dir)
 	if err != nil {
-		return err
+		return rec, err
 	}
 	var failed []sweep.Failure
 	for _, p := range rec.Points {
@@ -637,7 +638,7 @@ func gatherReport(dir string, stdout io.Writer) error {
 			failed = append(failed, sweep.Failure{Index: p.Index, Error: p.Error})
 		}
 	}
-	return failures(plan, failed)
+	return rec, failures(plan, failed)
 }
 
 // sweepGather is sgdmft sweep gather DIR.
@@ -648,7 +649,8 @@ func sweepGather(args []string, stdout io.Writer) error {
 	if _, err := sweep.LoadPlan(args[0]); err != nil {
 		return usageError{err}
 	}
-	return gatherReport(args[0], stdout)
+	_, err := gatherReport(args[0], stdout)
+	return err
 }
 
 // sweepPlot is sgdmft sweep plot [flags] DIR [DIR...].

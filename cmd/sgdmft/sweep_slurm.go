@@ -29,6 +29,19 @@ func executeSlurm(ctx context.Context, dir string, plan *sweep.Plan, e *execPara
 	if resolved, err := filepath.EvalSymlinks(bin); err == nil {
 		bin = resolved
 	}
+	todo := 0
+	for _, pt := range plan.Points {
+		if st, _, err := sweep.StateOf(dir, pt); err != nil {
+			return err
+		} else if st != sweep.Done {
+			todo++
+		}
+	}
+	if todo == 0 {
+		fmt.Fprintf(stdout, "every point of %s is done: nothing to submit\n", dir)
+		_, err := gatherReport(dir, stdout)
+		return err
+	}
 	cpus := e.CPUsPerTask
 	if cpus == 0 {
 		cpus = 1
@@ -75,5 +88,11 @@ func executeSlurm(ctx context.Context, dir string, plan *sweep.Plan, e *execPara
 		return fmt.Errorf("waiting for job %s: %w (the job goes on; gather later with sgdmft sweep gather %s)", job, err, dir)
 	}
 	fmt.Fprintf(stdout, "job %s finished\n", job)
-	return gatherReport(dir, stdout)
+	rec, err := gatherReport(dir, stdout)
+	if err == nil && rec.Pending > 0 {
+		// A task that ended early (time or memory limit, a node lost).
+		err = fmt.Errorf("%d points did not run: see the task outputs in %s; resubmit them with sgdmft sweep run %s --executor slurm --submit",
+			rec.Pending, filepath.Join(dir, "slurm"), dir)
+	}
+	return err
 }

@@ -481,3 +481,65 @@ func TestSweepPlot(t *testing.T) {
 		t.Errorf("stdout %q, want %q", stdout, want)
 	}
 }
+
+// TestMain lets the test binary stand in for sgdmft in the job scripts of
+// TestSweepSlurmExecutor: with SGDMFT_TEST_AS_MAIN=1 it is the command.
+func TestMain(m *testing.M) {
+	if os.Getenv("SGDMFT_TEST_AS_MAIN") == "1" {
+		main()
+		os.Exit(0)
+	}
+	os.Exit(m.Run())
+}
+
+// TestSweepSlurmExecutor runs --executor slurm --submit against a pretend
+// Slurm: sbatch runs the array's tasks one after the other (all but the
+// last if SKIP_LAST is set, a task that dies) and squeue lists nothing.
+// The result is the local executor's, byte for byte; points a dead task
+// left are an error, and resubmitting runs them. The real Slurm test is
+// scripts/sweep-slurm-test.
+func TestSweepSlurmExecutor(t *testing.T) {
+	bin := t.TempDir()
+	write := func(name, body string) {
+		if err := os.WriteFile(filepath.Join(bin, name), []byte("#!/bin/bash\n"+body), 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write("sbatch", `script=${@: -1}
+n=$(sed -n 's/^#SBATCH --array=0-\([0-9]*\).*/\1/p' "$script")
+[[ -n ${SKIP_LAST:-} ]] && n=$((n - 1))
+for ((i = 0; i <= n; i++)); do
+	SLURM_ARRAY_TASK_ID=$i SLURM_CPUS_PER_TASK=1 bash "$script" > /dev/null 2>&1
+done
+echo 77
+`)
+	write("squeue", "exit 0\n")
+	t.Setenv("PATH", bin+string(os.PathListSeparator)+os.Getenv("PATH"))
+	t.Setenv("SGDMFT_TEST_AS_MAIN", "1")
+	exe, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	local := filepath.Join(t.TempDir(), "local")
+	if _, _, err := runArgs(t, sweepArgs(local)...); err != nil {
+		t.Fatal(err)
+	}
+	dir := filepath.Join(t.TempDir(), "slurm")
+	slurm := sweepArgs(dir, "--executor", "slurm", "--submit", "--poll", "1ms", "--binary", exe)
+	t.Setenv("SKIP_LAST", "1")
+	stdout, _, err := runArgs(t, slurm...)
+	if err == nil || !strings.Contains(err.Error(), "1 points did not run") || !strings.Contains(stdout, "as Slurm job 77") {
+		t.Fatalf("a task that died: %v\n%s", err, stdout)
+	}
+	t.Setenv("SKIP_LAST", "")
+	if stdout, _, err = runArgs(t, "sweep", "run", dir, "--executor", "slurm", "--submit", "--poll", "1ms", "--binary", exe); err != nil {
+		t.Fatalf("resubmitted: %v\n%s", err, stdout)
+	}
+	if !strings.Contains(stdout, "6 done, 0 failed, 0 pending") {
+		t.Errorf("stdout %q", stdout)
+	}
+	sameFiles(t, "slurm against local", gatheredFiles(t, local), gatheredFiles(t, dir))
+	if stdout, _, err = runArgs(t, slurm...); err != nil || !strings.Contains(stdout, "nothing to submit") {
+		t.Errorf("all done: %v %q", err, stdout)
+	}
+}
