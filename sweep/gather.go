@@ -19,7 +19,8 @@ import (
 // Record is a gathered sweep's meta.json: the plan, where each point
 // stands, and what was gathered.
 type Record struct {
-	Command    string      `json:"command"` // the swept command: simulate, dmft or theory
+	Command    string      `json:"command"` // "sweep"
+	Swept      string      `json:"swept"`   // the swept command: simulate, dmft or theory
 	Args       []string    `json:"args"`    // the sweep command line that made the plan
 	Version    string      `json:"version"` // of the sgdmft that made the plan
 	VCS        *output.VCS `json:"vcs"`
@@ -98,7 +99,7 @@ func Gather(dir, version string) (*Record, error) {
 	}
 	shape := p.Grid.Shape()
 	rec := &Record{
-		Command: p.Command, Args: p.CommandLine, Version: p.Version, VCS: p.VCS, Created: p.Created,
+		Command: "sweep", Swept: p.Command, Args: p.CommandLine, Version: p.Version, VCS: p.VCS, Created: p.Created,
 		Gathered: time.Now().UTC().Round(time.Millisecond), GatheredBy: version,
 		Grid: p.Grid, Shape: shape, SeedFlag: p.SeedFlag, Seed: p.Seed,
 	}

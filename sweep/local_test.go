@@ -285,7 +285,7 @@ func TestGather(t *testing.T) {
 	}
 	var meta Record
 	b, _ = os.ReadFile(filepath.Join(dir, "meta.json"))
-	if err := json.Unmarshal(b, &meta); err != nil || meta.Points[5].Status != Pending || meta.Points[0].Status != Done || meta.Command != "fake" {
+	if err := json.Unmarshal(b, &meta); err != nil || meta.Points[5].Status != Pending || meta.Points[0].Status != Done || meta.Command != "sweep" || meta.Swept != "fake" {
 		t.Errorf("meta.json: %v %+v", err, meta)
 	}
 }

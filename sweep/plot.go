@@ -258,8 +258,8 @@ func plotCurves(gs []*gathered, obs string, t float64, path string) error {
 		inner := stride / n1 // further dimensions, at their first value
 		prefix := ""
 		if len(gs) > 1 {
-			prefix = g.rec.Command + " "
-			if gs[0].rec.Command == gs[1].rec.Command {
+			prefix = g.rec.Swept + " "
+			if gs[0].rec.Swept == gs[1].rec.Swept {
 				prefix = filepath.Base(g.dir) + " "
 			}
 		}

@@ -612,7 +612,7 @@ func gatherReport(dir string, stdout io.Writer) (*sweep.Record, error) {
 		return "(" + strings.Join(d, ", ") + ")"
 	}
 	fmt.Fprintf(stdout, "sweep %s over %s: %d done, %d failed, %d pending -> %s\n",
-		rec.Command, gridShape(rec.Grid), rec.Done, rec.Failed, rec.Pending, dir)
+		rec.Swept, gridShape(rec.Grid), rec.Done, rec.Failed, rec.Pending, dir)
 	if len(rec.Observables) > 0 {
 		full := append(slices.Clone(rec.Shape), rec.Times)
 		t := full

@@ -121,7 +121,7 @@ func TestSweepDMFT(t *testing.T) {
 	}
 	var rec sweep.Record
 	b, _ = os.ReadFile(filepath.Join(dir, "meta.json"))
-	if err := json.Unmarshal(b, &rec); err != nil || rec.Command != "dmft" || rec.Done != 6 || rec.Args[1] != "sweep" || rec.Version != versionString() {
+	if err := json.Unmarshal(b, &rec); err != nil || rec.Command != "sweep" || rec.Swept != "dmft" || rec.Done != 6 || rec.Args[1] != "sweep" || rec.Version != versionString() {
 		t.Errorf("meta.json: %v %+v", err, rec)
 	}
 	// A rerun is a resume with nothing to do: no point runs again.
