@@ -19,7 +19,8 @@ import (
 	"github.com/sgdmft/sgdmft/sweep"
 )
 
-// sgdmft sweep runs simulate, dmft or theory over a grid of parameters:
+// sweepSynopsis heads the help of sgdmft sweep, which runs simulate, dmft
+// or theory over a grid of parameters:
 //
 //	sgdmft sweep dmft --grid b=0.1,0.3,0.5 --grid alpha=0.5:3:6 --algo psgd --tau 2 --out out/b-alpha
 //	sgdmft sweep run DIR [--shard i/n] [execution flags]   run (resume) the points of a sweep
@@ -29,7 +30,6 @@ import (
 // Each point is the command's own run (its run function, in process),
 // written into DIR/points/NNNN exactly as the command writes --out; the
 // library package sweep holds the grid, plan, executors and gathering.
-
 const sweepSynopsis = `usage: sgdmft sweep simulate|dmft|theory --grid name=values [--grid ...] [sweep flags] [command flags]
        sgdmft sweep run DIR [execution flags]      run (resume) the points of the sweep in DIR
        sgdmft sweep gather DIR                     merge the points done into arrays
@@ -112,7 +112,7 @@ func (e *execParams) define(f *cmdFlags) {
 	f.StringVar(&e.Binary, "binary", "", "the sgdmft the tasks run (default: this executable)")
 }
 
-func sweepFlags(cmd string, stderr io.Writer) (*cmdFlags, *sweepParams) {
+func sweepFlags(stderr io.Writer) (*cmdFlags, *sweepParams) {
 	f := newCmdFlags("sweep", sweepSynopsis, stderr)
 	p := new(sweepParams)
 	f.section("grid")
@@ -134,7 +134,7 @@ func runFlags(stderr io.Writer) (*cmdFlags, *execParams) {
 
 func init() {
 	register(command{"sweep", "run simulate, dmft or theory over a grid of parameters, locally or as a Slurm job array", runSweep})
-	flagSets["sweep"] = func() *cmdFlags { f, _ := sweepFlags("", io.Discard); return f }
+	flagSets["sweep"] = func() *cmdFlags { f, _ := sweepFlags(io.Discard); return f }
 }
 
 // sweepable are the commands a sweep runs.
@@ -154,7 +154,7 @@ func runSweep(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	switch args[0] {
 	case "-h", "-help", "--help":
-		f, _ := sweepFlags("", stderr)
+		f, _ := sweepFlags(stderr)
 		f.usage()
 		return flag.ErrHelp
 	case "run":
@@ -222,7 +222,7 @@ func flagKind(fl *flag.Flag) sweep.Kind {
 // point's flags with the command's own parser, and makes the sweep
 // directory (or finds the same sweep there). It does no work.
 func parseSweep(cmd string, args []string, stderr io.Writer) (*sweep.Plan, string, *execParams, error) {
-	sf, sp := sweepFlags(cmd, stderr)
+	sf, sp := sweepFlags(stderr)
 	cf := flagSets[cmd]()
 	swArgs, cmdArgs, err := splitArgs(cmd, args, sf.FlagSet, cf.FlagSet)
 	if errors.Is(err, flag.ErrHelp) {
