@@ -65,3 +65,33 @@ if abspath(PROGRAM_FILE) == @__FILE__
         end
     end
 end
+
+# ---- Sweeps: the gathered arrays of `sgdmft sweep` -------------------------
+#
+#     sw = load_sweep("out/sweep")            # a directory of sgdmft sweep (after gather)
+#     b = sw.axes[1].values                   # the first swept parameter
+#     sw.final["test_err"][i, j]              # test error at the last time, point (i, j)
+#     sw.curves["test_err"][i, j, :], sw.t    # its whole curve
+#     sw.status[i, j]                         # "done", "failed" (arrays hold NaN) or "pending"
+#
+# Arrays keep NumPy's shapes (n1, n2, ..., T), indices from 1; axes[k].dim is
+# the array dimension (from 1) along which parameter k varies.
+function load_sweep(path)
+    meta = JSON.parsefile(joinpath(path, "meta.json"))
+    ax = JSON.parsefile(joinpath(path, "axes.json"))
+    shape = Tuple(Int.(ax["shape"]))
+    ld(name) = npzread(joinpath(path, name * ".npy"))
+    axes = [(param=a["param"], dim=a["dim"] + 1,
+             values=haskey(a, "file") ? npzread(joinpath(path, a["file"])) : String.(a["values"]))
+            for a in ax["axes"]]
+    t = isfile(joinpath(path, "t.npy")) ? ld("t") : nothing
+    obs = String.(ax["observables"])
+    curves = Dict(o => ld(o) for o in obs)
+    final = Dict(o => ld(o * "_final") for o in vcat(obs, String.(get(ax, "scalars", String[]))))
+    status = fill("pending", shape)
+    rowmajor = CartesianIndices(reverse(shape))  # point indices are row-major (C order)
+    for p in meta["points"]
+        status[reverse(Tuple(rowmajor[p["index"] + 1]))...] = p["status"]
+    end
+    return (meta=meta, shape=shape, axes=axes, t=t, curves=curves, final=final, status=status)
+end

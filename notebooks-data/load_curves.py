@@ -92,3 +92,41 @@ if __name__ == "__main__":
         plot(sys.argv[1], sys.argv[2] if len(sys.argv) > 2 else sys.argv[1] + ".png")
     except ImportError:
         print("matplotlib not available: curves loaded, no plot")
+
+
+# ---- Sweeps: the gathered arrays of `sgdmft sweep` -------------------------
+#
+#     from load_curves import load_sweep
+#     sw = load_sweep("out/sweep")              # a directory of sgdmft sweep (after gather)
+#     b = sw["axes"][0]["values"]               # the first swept parameter, (n1,)
+#     sw["final"]["test_err"][i, j]             # test error at the last time, point (i, j)
+#     sw["curves"]["test_err"][i, j, :], sw["t"]  # its whole curve
+#     sw["status"][i, j]                        # "done", "failed" (arrays hold NaN) or "pending"
+
+def load_sweep(path):
+    """Load a gathered sweep directory (sgdmft sweep ... --out path, or sgdmft sweep gather path).
+
+    Returns a dict: meta (meta.json: grid, command line, version, each point's status), shape
+    (n1, n2, ...), axes (a list of dicts param, dim, values: a float64 array for numeric axes, a
+    list of strings for text ones; zipped axes share a dim), t ((T,), or (n1, ..., T) when the
+    points recorded different times), curves {obs: (n1, ..., T)} with the _se companions,
+    final {obs: (n1, ...)} (each point's value at its last time, and scalar results such as
+    theory erm's), and status, an (n1, ...) array of "done", "failed", "pending".
+    Points not done hold NaN."""
+    with open(os.path.join(path, "meta.json")) as f:
+        meta = json.load(f)
+    with open(os.path.join(path, "axes.json")) as f:
+        ax = json.load(f)
+    shape = tuple(ax["shape"])
+    ld = lambda name: np.load(os.path.join(path, name + ".npy"))
+    axes = []
+    for a in ax["axes"]:
+        values = np.load(os.path.join(path, a["file"])) if a.get("file") else list(a["values"])
+        axes.append({"param": a["param"], "dim": a["dim"], "values": values})
+    t = ld("t") if os.path.exists(os.path.join(path, "t.npy")) else None
+    curves = {o: ld(o) for o in ax["observables"]}
+    final = {o: ld(o + "_final") for o in ax["observables"] + ax.get("scalars", [])}
+    status = np.full(shape, "pending", dtype=object)
+    for p in meta["points"]:
+        status[np.unravel_index(p["index"], shape)] = p["status"]
+    return {"meta": meta, "shape": shape, "axes": axes, "t": t, "curves": curves, "final": final, "status": status}
