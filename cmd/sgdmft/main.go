@@ -7,6 +7,7 @@
 //	sgdmft dmft [flags]       the DMFT (d = ∞) of the same dynamics        (out/dmft)
 //	sgdmft theory [flags]     exact square-loss curves, ridge ERM          (out/theory)
 //	sgdmft validate [flags]   DMFT and theory against simulations          (out/validate)
+//	sgdmft sweep CMD [flags]  CMD over a grid of parameters, locally or on Slurm (out/sweep)
 //	sgdmft help COMMAND       the flags of a command, with their defaults
 //
 // Each command has its own flags and runs on its defaults; a flag that does
@@ -78,7 +79,7 @@ var registry []command
 func register(c command) { registry = append(registry, c) }
 
 func commands() []command {
-	order := map[string]int{"simulate": 0, "dmft": 1, "theory": 2, "validate": 3}
+	order := map[string]int{"simulate": 0, "dmft": 1, "theory": 2, "validate": 3, "sweep": 4}
 	cs := append([]command(nil), registry...)
 	sort.SliceStable(cs, func(i, j int) bool { return order[cs[i].name] < order[cs[j].name] })
 	return cs
