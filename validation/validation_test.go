@@ -132,6 +132,7 @@ type mutation struct {
 	name      string
 	perturb   dmft.Perturb
 	reference func(dynamics.Problem) dynamics.Problem
+	tau       bool // changes τ: only for problems with a persistence time
 }
 
 func scaleDelta(f float64) func(dynamics.Problem) dynamics.Problem {
@@ -150,14 +151,14 @@ func scaleTau(f float64) func(dynamics.Problem) dynamics.Problem {
 // the simulations' resolution; τ off by 50% is the smallest error of τ
 // the test level resolves, and is in the table in its place.
 var mutations = []mutation{
-	{"M_C ×0.95", dmft.Perturb{MC: 0.95}, nil},
-	{"M_C ×1.05", dmft.Perturb{MC: 1.05}, nil},
-	{"Γ ×0.95", dmft.Perturb{Gamma: 0.95}, nil},
-	{"Γ ×1.05", dmft.Perturb{Gamma: 1.05}, nil},
-	{"memory ×0.95", dmft.Perturb{Memory: 0.95}, nil},
-	{"memory ×1.05", dmft.Perturb{Memory: 1.05}, nil},
-	{"Δ ×1.05", dmft.Perturb{}, scaleDelta(1.05)},
-	{"τ ×1.5", dmft.Perturb{}, scaleTau(1.5)},
+	{name: "M_C ×0.95", perturb: dmft.Perturb{MC: 0.95}},
+	{name: "M_C ×1.05", perturb: dmft.Perturb{MC: 1.05}},
+	{name: "Γ ×0.95", perturb: dmft.Perturb{Gamma: 0.95}},
+	{name: "Γ ×1.05", perturb: dmft.Perturb{Gamma: 1.05}},
+	{name: "memory ×0.95", perturb: dmft.Perturb{Memory: 0.95}},
+	{name: "memory ×1.05", perturb: dmft.Perturb{Memory: 1.05}},
+	{name: "Δ ×1.05", reference: scaleDelta(1.05)},
+	{name: "τ ×1.5", reference: scaleTau(1.5), tau: true},
 }
 
 // worstCheck returns the check of r with the largest |z|/threshold.
@@ -207,8 +208,8 @@ func TestMutations(t *testing.T) {
 		t.Logf("%s at level %v (simulations %.1fs):", sc.Name, level, sims.Wall.Seconds())
 		t.Logf("  %-13s %-7s %-24s %7s %7s", "mutation", "verdict", "worst check", "|z|", "thresh")
 		for _, m := range append([]mutation{{name: "none (true)"}}, mutations...) {
-			if m.reference != nil && sc.Variants[0].Problem.Algo == dynamics.GD && m.name[:2] == "τ " {
-				continue // τ is not a parameter of GD
+			if m.tau && sc.Variants[0].Problem.Tau == 0 {
+				continue // no persistence time
 			}
 			r, err := Judge(context.Background(), sc, sims, Options{Level: level, Perturb: m.perturb, ReferenceProblem: m.reference})
 			if err != nil {
