@@ -4,8 +4,8 @@ meta.json, passed its verdict, and was written by the current numerics.
 
 Run as /usr/bin/python3 notebooks-data/test_load.py [root] [--level LEVEL] [--unstamped]
 (root defaults to this directory, LEVEL to full). Prints 'N passed, M failed'
-and exits 1 on a failure. --unstamped accepts outputs of a binary without its
-commit (go run, go test), as the Go test of the layout writes.
+and exits 1 on a failure. --unstamped accepts outputs that name no commit or a
+work tree with uncommitted changes, as the Go test of the layout writes.
 
 Checks, per scenario directory (one per meta.json):
 - provenance: NumericsVersion equals the constant in validation/version.go (the
@@ -88,7 +88,7 @@ for name in scen:
           "%s: written by numerics version %s, the Go source is at %d: regenerate (see README.md)" % (name, meta.get("NumericsVersion"), version))
     check(meta.get("Level") == level, "%s: level %s, want %s" % (name, meta.get("Level"), level))
     check(unstamped or re.fullmatch(r".*\+[0-9a-f]{12}", str(meta.get("Version"))) is not None,
-          "%s: version %s names no commit, or a work tree with uncommitted changes: build the binary with go build from a clean checkout" % (name, meta.get("Version")))
+          "%s: version %s names no commit, or a work tree with uncommitted changes: regenerate from a clean, committed work tree" % (name, meta.get("Version")))
     check(bool(meta.get("Version")) and str(meta.get("Command", "")).startswith("sgdmft validate")
           and isinstance(meta.get("Seed"), int) and meta.get("Seed") > 0,
           "%s: provenance (Version, Command, Seed) missing" % name)

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"runtime"
 	"runtime/debug"
@@ -203,17 +204,31 @@ flags:`)
 	return nil
 }
 
-// buildVersion is versionString with "-dirty" appended when the binary was
-// built from a work tree with uncommitted changes, so that the commit it
-// names is not the whole story.
+// buildVersion is versionString with the commit the binary was built from
+// and "-dirty" if the work tree had uncommitted changes (git diff against
+// HEAD, tracked files), so that an output names the code that wrote it. A
+// binary of go build carries both in its build information; under go run,
+// which records none, they are asked of git in the working directory, and
+// left out if that fails.
 func buildVersion() string {
 	v := versionString()
 	if bi, ok := debug.ReadBuildInfo(); ok {
 		for _, s := range bi.Settings {
 			if s.Key == "vcs.modified" && s.Value == "true" {
-				v += "-dirty"
+				return v + "-dirty"
 			}
 		}
+	}
+	if strings.Contains(v, "+") {
+		return v
+	}
+	rev, err := exec.Command("git", "rev-parse", "--short=12", "HEAD").Output()
+	if err != nil || len(bytes.TrimSpace(rev)) != 12 {
+		return v
+	}
+	v += "+" + string(bytes.TrimSpace(rev))
+	if exec.Command("git", "diff", "--quiet", "HEAD").Run() != nil {
+		v += "-dirty"
 	}
 	return v
 }
