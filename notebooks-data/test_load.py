@@ -96,55 +96,59 @@ for name in scen:
     for f in ("report.md", "plot.png"):
         p = os.path.join(base, f)
         check(os.path.isfile(p) and os.path.getsize(p) > 0, "%s: %s missing" % (name, f))
-    check(open(os.path.join(base, "plot.png"), "rb").read(8) == b"\x89PNG\r\n\x1a\n", name + ": plot.png is not a PNG")
-    dims = np.array(meta["Dims"], dtype=float)
-    seeds = np.array(meta["Seeds"], dtype=float)
-    c = coefficients(dims, seeds)
-    for vm in meta["Variants"]:
-        vd = os.path.join(base, vm["Dir"])
-        what = "%s/%s" % (name, vm["Dir"])
-        p = vm["Problem"]
-        ld = lambda stem: np.load(os.path.join(vd, stem + ".npy"))
-        check(vm["Pass"] is True, what + ": the variant's verdict is not a pass")
-        check(len(vm["SimSeeds"]) == len(dims) and all(isinstance(s, int) for s in vm["SimSeeds"]) and isinstance(vm["DMFTSeed"], int),
-              what + ": ensemble and DMFT seeds not recorded")
-        nt = int(round(p["T"] / (p["eta"] * meta["Every"]))) + 1
-        t = ld("t")
-        check(t.dtype == np.float64 and t.shape == (nt,), "%s: t shape %s, want (%d,)" % (what, t.shape, nt))
-        check(t[0] == 0 and abs(t[-1] - p["T"]) < 1e-9 * p["T"], "%s: t from %g to %g, want 0 to %g" % (what, t[0], t[-1], p["T"]))
-        check(np.array_equal(ld("dims"), dims), what + ": dims differ from meta")
-        for o in meta["Observables"]:
-            dm, ds = ld("dmft_" + o), ld("dmft_" + o + "_se")
-            sm, ss = ld("sim_" + o), ld("sim_" + o + "_se")
-            for arr, shape, kind in ((dm, (nt,), "dmft"), (ds, (nt,), "dmft_se"), (sm, (len(dims), nt), "sim"), (ss, (len(dims), nt), "sim_se")):
-                check(arr.dtype == np.float64 and arr.shape == shape and np.all(np.isfinite(arr)),
-                      "%s %s_%s: dtype %s shape %s, want float64 %s, finite" % (what, kind, o, arr.dtype, arr.shape, shape))
-            check(np.all(ds >= 0) and np.all(ss >= 0), "%s %s: negative standard error" % (what, o))
-            if o.endswith("_err"):
-                check(np.all((dm >= 0) & (dm <= 1)) and np.all((sm >= 0) & (sm <= 1)), "%s %s outside [0, 1]" % (what, o))
-        check(abs(ld("dmft_m")[0] - p["m0"]) < 1e-12, "%s: DMFT m(0) = %g, want m0 = %g" % (what, ld("dmft_m")[0], p["m0"]))
-        check(abs(ld("dmft_Ctt")[0] - p["C0"]) < 1e-12, "%s: DMFT Ctt(0) = %g, want C0 = %g" % (what, ld("dmft_Ctt")[0], p["C0"]))
-        n = vm["Comparisons"]
-        for ch in vm["Checks"]:
-            o, ref = ch["Observable"], ch["Reference"]
-            cw = "%s %s vs %s" % (what, o, ref)
-            check(ch["Pass"] is True and ch["P"] >= ch["Alpha"], cw + ": the check failed")
-            check(close(ch["Alpha"], meta["FamilyAlpha"] / n), cw + ": level %g is not FamilyAlpha/%d" % (ch["Alpha"], n))
-            j = int(np.argmin(abs(t - ch["Time"])))
-            ym, ys = ld("sim_" + o)[:, j], ld("sim_" + o + "_se")[:, j]
-            a = (c * ym).sum()
-            va = (c * c * ys * ys).sum()
-            if ref == "dmft":
-                r, rse = ld("dmft_" + o)[j], ld("dmft_" + o + "_se")[j]
-            elif ref == "theory":
-                r, rse = ld("theory_" + o)[j], 0.0
-            else:
-                r, rse = vm["ERM"][o], 0.0
-            dev, se = a - r, math.sqrt(va + rse * rse)
-            check(close(dev, ch["Dev"]), "%s: recomputed deviation %g, meta says %s" % (cw, dev, ch["Dev"]))
-            check(close(se, ch["SE"]), "%s: recomputed standard error %g, meta says %s" % (cw, se, ch["SE"]))
-            if se > 0:
-                check(close(dev / se, ch["Z"], 1e-6), "%s: recomputed z %g, meta says %s" % (cw, dev / se, ch["Z"]))
+    png = os.path.join(base, "plot.png")
+    check(os.path.isfile(png) and open(png, "rb").read(8) == b"\x89PNG\r\n\x1a\n", name + ": plot.png is not a PNG")
+    try:
+        dims = np.array(meta["Dims"], dtype=float)
+        seeds = np.array(meta["Seeds"], dtype=float)
+        c = coefficients(dims, seeds)
+        for vm in meta["Variants"]:
+            vd = os.path.join(base, vm["Dir"])
+            what = "%s/%s" % (name, vm["Dir"])
+            p = vm["Problem"]
+            ld = lambda stem: np.load(os.path.join(vd, stem + ".npy"))
+            check(vm["Pass"] is True, what + ": the variant's verdict is not a pass")
+            check(len(vm["SimSeeds"]) == len(dims) and all(isinstance(s, int) for s in vm["SimSeeds"]) and isinstance(vm["DMFTSeed"], int),
+                  what + ": ensemble and DMFT seeds not recorded")
+            nt = int(round(p["T"] / (p["eta"] * meta["Every"]))) + 1
+            t = ld("t")
+            check(t.dtype == np.float64 and t.shape == (nt,), "%s: t shape %s, want (%d,)" % (what, t.shape, nt))
+            check(t[0] == 0 and abs(t[-1] - p["T"]) < 1e-9 * p["T"], "%s: t from %g to %g, want 0 to %g" % (what, t[0], t[-1], p["T"]))
+            check(np.array_equal(ld("dims"), dims), what + ": dims differ from meta")
+            for o in meta["Observables"]:
+                dm, ds = ld("dmft_" + o), ld("dmft_" + o + "_se")
+                sm, ss = ld("sim_" + o), ld("sim_" + o + "_se")
+                for arr, shape, kind in ((dm, (nt,), "dmft"), (ds, (nt,), "dmft_se"), (sm, (len(dims), nt), "sim"), (ss, (len(dims), nt), "sim_se")):
+                    check(arr.dtype == np.float64 and arr.shape == shape and np.all(np.isfinite(arr)),
+                          "%s %s_%s: dtype %s shape %s, want float64 %s, finite" % (what, kind, o, arr.dtype, arr.shape, shape))
+                check(np.all(ds >= 0) and np.all(ss >= 0), "%s %s: negative standard error" % (what, o))
+                if o.endswith("_err"):
+                    check(np.all((dm >= 0) & (dm <= 1)) and np.all((sm >= 0) & (sm <= 1)), "%s %s outside [0, 1]" % (what, o))
+            check(abs(ld("dmft_m")[0] - p["m0"]) < 1e-12, "%s: DMFT m(0) = %g, want m0 = %g" % (what, ld("dmft_m")[0], p["m0"]))
+            check(abs(ld("dmft_Ctt")[0] - p["C0"]) < 1e-12, "%s: DMFT Ctt(0) = %g, want C0 = %g" % (what, ld("dmft_Ctt")[0], p["C0"]))
+            n = vm["Comparisons"]
+            for ch in vm["Checks"]:
+                o, ref = ch["Observable"], ch["Reference"]
+                cw = "%s %s vs %s" % (what, o, ref)
+                check(ch["Pass"] is True and ch["P"] >= ch["Alpha"], cw + ": the check failed")
+                check(close(ch["Alpha"], meta["FamilyAlpha"] / n), cw + ": level %g is not FamilyAlpha/%d" % (ch["Alpha"], n))
+                j = int(np.argmin(abs(t - ch["Time"])))
+                ym, ys = ld("sim_" + o)[:, j], ld("sim_" + o + "_se")[:, j]
+                a = (c * ym).sum()
+                va = (c * c * ys * ys).sum()
+                if ref == "dmft":
+                    r, rse = ld("dmft_" + o)[j], ld("dmft_" + o + "_se")[j]
+                elif ref == "theory":
+                    r, rse = ld("theory_" + o)[j], 0.0
+                else:
+                    r, rse = vm["ERM"][o], 0.0
+                dev, se = a - r, math.sqrt(va + rse * rse)
+                check(close(dev, ch["Dev"]), "%s: recomputed deviation %g, meta says %s" % (cw, dev, ch["Dev"]))
+                check(close(se, ch["SE"]), "%s: recomputed standard error %g, meta says %s" % (cw, se, ch["SE"]))
+                if se > 0:
+                    check(close(dev / se, ch["Z"], 1e-6), "%s: recomputed z %g, meta says %s" % (cw, dev / se, ch["Z"]))
+    except (KeyError, OSError, TypeError, ValueError) as e:
+        check(False, "%s: %s: %s (a stale layout? regenerate, see README.md)" % (name, type(e).__name__, e))
     seen.add(name)
 
 # Every .npy anywhere under root must have been covered by a scenario's meta.
