@@ -14,94 +14,53 @@ import (
 	"github.com/sgdmft/sgdmft/theory"
 )
 
-// Compared are the observables compared between theory and simulation.
-var Compared = []dynamics.Observable{dynamics.M, dynamics.Ctt, dynamics.TrainLoss, dynamics.TrainErr, dynamics.TestErr, dynamics.TestLoss}
-
-// FamilyAlpha is the family-wise false-failure rate of a variant's verdict:
-// the Bonferroni threshold over its comparisons (Threshold).
-const FamilyAlpha = 0.01
-
-// Curve is an observable's mean and standard error at the recorded times.
-type Curve struct {
-	Mean, SE []float64
-}
-
-// SimCurves is the simulator ensemble at one dimension.
-type SimCurves struct {
-	D, N, Seeds int
-	Obs         map[string]Curve // keyed by observable name (dynamics.Observable.String)
-	Wall        time.Duration
-}
-
-// Check is the comparison of one observable with a reference curve.
-type Check struct {
-	Observable string
-	Reference  string // "dmft", "theory" (square-loss curves) or "erm" (final time)
-	// WorstZ is the largest |simulation − reference| over times in units of
-	// the combined standard error, for each dimension (in Dims order).
-	WorstZ []float64
-	// ExtrapZ is the largest |A − reference|/se over the times, A being the
-	// d → ∞ intercept of the fit mean(d) = A + B/d; ExtrapDev is that A −
-	// reference and ExtrapTime its time.
-	ExtrapZ, ExtrapDev, ExtrapTime float64
-	Threshold                      float64
-	Pass                           bool
-}
-
-// VariantResult holds a variant's curves and checks.
-type VariantResult struct {
-	Label  string
-	Times  []float64
-	DMFT   map[string]Curve
-	Theory map[string]Curve // square-loss oracle at the recorded times, or nil
-	ERM    map[string]float64
-	Sims   []SimCurves
-	Checks []Check
-	Pass   bool
-	// DMFTStats are the solver's diagnostics.
-	DMFTSamples int
-	DMFTWall    time.Duration
-}
-
-// Result is a scenario's validation.
-type Result struct {
-	Scenario    string
-	Description string
-	Level       string
-	Dims        []int
-	Variants    []VariantResult
-	Pass        bool
-	Wall        time.Duration
-}
-
-// Options controls a validation run.
+// Options controls a validation run. The zero value runs the quick level
+// on all cores with master seed 1.
 type Options struct {
 	Level   Level
 	Workers int    // parallel workers for simulation and DMFT; default GOMAXPROCS
 	Seed    uint64 // master seed; default 1
 	// Progress, if not nil, is told what is being computed.
 	Progress func(stage string, done, total int64)
+
+	// Perturb and ReferenceProblem deliberately falsify the references, for
+	// the mutation tests that show the verdict rejects a wrong theory; their
+	// zero values are the true references. The simulations are unaffected.
+	//
+	// Perturb is passed to every DMFT solve (dmft.Settings.Perturb).
+	Perturb dmft.Perturb
+	// ReferenceProblem, if not nil, maps each variant's problem to the one
+	// the DMFT and the exact theories solve (say Δ off by 5%).
+	ReferenceProblem func(dynamics.Problem) dynamics.Problem
 }
 
-// Run validates a scenario: it solves the DMFT of each variant, simulates
-// it at every dimension of the level, and compares them.
+func (o Options) withDefaults() Options {
+	if o.Seed == 0 {
+		o.Seed = 1
+	}
+	return o
+}
+
+// Validate checks the options, naming the first bad field.
+func (o Options) Validate() error {
+	switch {
+	case o.Level < 0 || o.Level >= numLevels:
+		return fmt.Errorf("validation: unknown level %v", o.Level)
+	case o.Workers < 0:
+		return fmt.Errorf("validation: Workers = %d, want Workers >= 0 (0 for all cores)", o.Workers)
+	}
+	return nil
+}
+
+// Run validates a scenario: it simulates every variant at every dimension
+// of the level (Simulate), solves the references and judges the
+// simulations against them (Judge).
 func Run(ctx context.Context, sc Scenario, opt Options) (*Result, error) {
-	if opt.Seed == 0 {
-		opt.Seed = 1
+	sims, err := Simulate(ctx, sc, opt)
+	if err != nil {
+		return nil, err
 	}
-	size := sc.Size(opt.Level)
-	start := time.Now()
-	res := &Result{Scenario: sc.Name, Description: sc.Description, Level: opt.Level.String(), Dims: size.Dims, Pass: true}
-	for vi, v := range sc.Variants {
-		vr, err := runVariant(ctx, sc, v, size, opt, uint64(vi))
-		if err != nil {
-			return nil, fmt.Errorf("%s/%s: %w", sc.Name, v.Label, err)
-		}
-		res.Variants = append(res.Variants, *vr)
-		res.Pass = res.Pass && vr.Pass
-	}
-	res.Wall = time.Since(start)
-	return res, nil
+	return Judge(ctx, sc, sims, opt)
 }
 
 func progress(opt Options, stage string) func(done, total int64) {
@@ -111,89 +70,219 @@ func progress(opt Options, stage string) func(done, total int64) {
 	return func(done, total int64) { opt.Progress(stage, done, total) }
 }
 
-func runVariant(ctx context.Context, sc Scenario, v Variant, size Size, opt Options, vi uint64) (*VariantResult, error) {
-	p := v.Problem
-	vr := &VariantResult{Label: v.Label, DMFT: map[string]Curve{}}
+func checkScenario(sc Scenario, opt Options) error {
+	if err := opt.Validate(); err != nil {
+		return err
+	}
+	if err := sc.Size(opt.Level).Validate(); err != nil {
+		return fmt.Errorf("%s at level %v: %w", sc.Name, opt.Level, err)
+	}
+	if sc.Every < 1 {
+		return fmt.Errorf("validation: %s: Every = %d, want Every >= 1", sc.Name, sc.Every)
+	}
+	for _, v := range sc.Variants {
+		if err := v.Problem.Validate(); err != nil {
+			return fmt.Errorf("%s/%s: %w", sc.Name, v.Label, err)
+		}
+	}
+	return nil
+}
+
+// Simulate runs the simulator ensembles of every variant of the scenario
+// at every dimension of opt.Level. Ensembles are independent: each draws
+// from its own seed, derived from opt.Seed, the scenario's name, the
+// variant and the dimension.
+func Simulate(ctx context.Context, sc Scenario, opt Options) (*Simulations, error) {
+	if err := checkScenario(sc, opt); err != nil {
+		return nil, err
+	}
+	opt = opt.withDefaults()
+	size := sc.Size(opt.Level)
+	start := time.Now()
+	out := &Simulations{Scenario: sc.Name, Level: opt.Level, Seed: opt.Seed}
+	for vi, v := range sc.Variants {
+		p := v.Problem
+		var vs VariantSims
+		for _, dim := range size.Dims {
+			t0 := time.Now()
+			seed := mixSeed(opt.Seed, sc.Name, uint64(vi), uint64(dim.D))
+			ens, err := sde.Simulate(ctx, p, sde.Settings{
+				D: dim.D, Seeds: dim.Seeds, Workers: opt.Workers, Every: sc.Every,
+				TestSamples: -1, // the compared test quantities are closed forms given (m, Ctt)
+				Seed:        seed,
+				Progress:    progress(opt, fmt.Sprintf("%s %s: simulate d=%d", sc.Name, v.Label, dim.D)),
+			})
+			if err != nil {
+				return nil, fmt.Errorf("%s/%s: simulate d=%d: %w", sc.Name, v.Label, dim.D, err)
+			}
+			vs.Steps, vs.Times = ens.Steps, ens.Times
+			n := p.Samples(dim.D)
+			e := Ensemble{D: dim.D, N: n, Seeds: dim.Seeds, Seed: seed, Curves: map[dynamics.Observable]Curve{}}
+			for _, o := range Observables() {
+				m, se := ens.MeanSE(o)
+				if o == dynamics.TrainErr {
+					se = floorSE(se, n*dim.Seeds)
+				}
+				e.Curves[o] = Curve{m, se}
+			}
+			e.Wall = time.Since(t0)
+			vs.Ensembles = append(vs.Ensembles, e)
+		}
+		out.Variants = append(out.Variants, vs)
+	}
+	out.Wall = time.Since(start)
+	return out, nil
+}
+
+// Judge solves the references of every variant of the scenario (the DMFT,
+// and the exact theory where the scenario has one), perturbed as
+// opt.Perturb and opt.ReferenceProblem ask, and judges the simulations
+// against them by the verdict rule of the package documentation. The
+// simulations must come from Simulate with the same scenario and level.
+func Judge(ctx context.Context, sc Scenario, sims *Simulations, opt Options) (*Result, error) {
+	if err := checkScenario(sc, opt); err != nil {
+		return nil, err
+	}
+	opt = opt.withDefaults()
+	if sims.Scenario != sc.Name || sims.Level != opt.Level || len(sims.Variants) != len(sc.Variants) {
+		return nil, fmt.Errorf("validation: simulations of %s at level %v, want %s at level %v", sims.Scenario, sims.Level, sc.Name, opt.Level)
+	}
+	start := time.Now()
+	res := &Result{Scenario: sc.Name, Description: sc.Description, Level: opt.Level, Seed: opt.Seed,
+		Perturb: opt.Perturb, Transformed: opt.ReferenceProblem != nil, Pass: true}
+	for vi, v := range sc.Variants {
+		vr, err := judgeVariant(ctx, sc, v, sims.Variants[vi], opt, uint64(vi))
+		if err != nil {
+			return nil, fmt.Errorf("%s/%s: %w", sc.Name, v.Label, err)
+		}
+		res.Variants = append(res.Variants, *vr)
+		res.Pass = res.Pass && vr.Pass
+	}
+	res.Wall = sims.Wall + time.Since(start)
+	return res, nil
+}
+
+func judgeVariant(ctx context.Context, sc Scenario, v Variant, vs VariantSims, opt Options, vi uint64) (*VariantResult, error) {
+	size := sc.Size(opt.Level)
+	ref := v.Problem
+	if opt.ReferenceProblem != nil {
+		ref = opt.ReferenceProblem(ref)
+		if err := ref.Validate(); err != nil {
+			return nil, fmt.Errorf("reference problem: %w", err)
+		}
+		if ref.Steps() != v.Problem.Steps() || ref.Eta != v.Problem.Eta {
+			return nil, fmt.Errorf("reference problem: η = %v with %d steps, want the simulated η = %v with %d steps", ref.Eta, ref.Steps(), v.Problem.Eta, v.Problem.Steps())
+		}
+	}
+	vr := &VariantResult{Label: v.Label, Problem: v.Problem, Reference: ref, Times: vs.Times, Sims: vs.Ensembles,
+		DMFT: map[dynamics.Observable]Curve{}, DMFTSeed: mixSeed(opt.Seed, sc.Name, vi, 0)}
 
 	t0 := time.Now()
-	sol, err := dmft.Solve(ctx, p, dmft.Settings{
-		Samples: size.Samples, Workers: opt.Workers, Seed: mixSeed(opt.Seed, sc.Name, vi, 0),
+	sol, err := dmft.Solve(ctx, ref, dmft.Settings{
+		Samples: size.Samples, Batches: size.Batches, Workers: opt.Workers, Seed: vr.DMFTSeed, Perturb: opt.Perturb,
 		Progress: progress(opt, sc.Name+" "+v.Label+": dmft"),
 	})
 	if err != nil {
 		return nil, fmt.Errorf("dmft: %w", err)
 	}
 	vr.DMFTWall = time.Since(t0)
-	vr.DMFTSamples = sol.Stats.Samples
-
-	var steps []int
-	for _, d := range size.Dims {
-		t0 := time.Now()
-		ens, err := sde.Simulate(ctx, p, sde.Settings{
-			D: d, Seeds: size.Seeds, Workers: opt.Workers, Every: sc.Every,
-			TestSamples: size.TestSamples, Seed: mixSeed(opt.Seed, sc.Name, vi, uint64(d)),
-			Progress: progress(opt, fmt.Sprintf("%s %s: simulate d=%d", sc.Name, v.Label, d)),
-		})
-		if err != nil {
-			return nil, fmt.Errorf("simulate d=%d: %w", d, err)
-		}
-		steps, vr.Times = ens.Steps, ens.Times
-		sc := SimCurves{D: d, N: p.Samples(d), Seeds: size.Seeds, Obs: map[string]Curve{}, Wall: time.Since(t0)}
-		for _, o := range Compared {
-			m, se := ens.MeanSE(o)
-			if o == dynamics.TrainErr || o == dynamics.TestErr {
-				se = floorSE(se, p.Samples(d)*size.Seeds)
-			}
-			sc.Obs[o.String()] = Curve{m, se}
-		}
-		vr.Sims = append(vr.Sims, sc)
-	}
-	for _, o := range Compared {
+	vr.DMFTSamples, vr.DMFTBatches = sol.Stats.Samples, sol.Stats.Batches
+	for _, o := range Observables() {
 		m, se := sol.MeanSE(o)
-		vr.DMFT[o.String()] = Curve{pick(m, steps), pick(se, steps)}
+		vr.DMFT[o] = Curve{pick(m, vs.Steps), pick(se, vs.Steps)}
 	}
-	nComp := len(Compared) * len(vr.Times)
+	dmftDF := float64(sol.Stats.Batches - 1)
+	if sol.Stats.Method == "exact" {
+		dmftDF = math.Inf(1) // no Monte-Carlo error
+	}
+
+	nt := len(vs.Times)
+	var refs []refCurve
+	for _, o := range Observables() {
+		refs = append(refs, refCurve{o, DMFT, vr.DMFT[o], dmftDF, allTimes(nt)})
+	}
 	switch sc.Oracle {
 	case SquareFlow:
-		th, err := squareCurves(p, vr.Times)
+		th, err := squareCurves(ref, vs.Times)
 		if err != nil {
 			return nil, err
 		}
 		vr.Theory = th
-		nComp += 4 * len(vr.Times)
+		for _, o := range Observables() {
+			if c, ok := th[o]; ok {
+				refs = append(refs, refCurve{o, Theory, c, math.Inf(1), allTimes(nt)})
+			}
+		}
 	case ERMLimit:
-		e, err := ermLimit(p)
+		e, err := ermLimit(ref)
 		if err != nil {
 			return nil, err
 		}
 		vr.ERM = e
-		nComp += len(e)
-	}
-	thr := Threshold(FamilyAlpha, nComp)
-	vr.Pass = true
-	add := func(c Check) {
-		c.Threshold = thr
-		c.Pass = !(c.ExtrapZ > thr) // NaN fails
-		vr.Pass = vr.Pass && c.Pass
-		vr.Checks = append(vr.Checks, c)
-	}
-	for _, o := range Compared {
-		add(compare(o.String(), "dmft", vr, vr.DMFT[o.String()], allTimes(len(vr.Times))))
-	}
-	for _, o := range Compared {
-		if c, ok := vr.Theory[o.String()]; ok {
-			add(compare(o.String(), "theory", vr, c, allTimes(len(vr.Times))))
+		for _, o := range Observables() {
+			if x, ok := e[o]; ok {
+				c := Curve{Mean: make([]float64, nt), SE: make([]float64, nt)}
+				c.Mean[nt-1] = x
+				refs = append(refs, refCurve{o, ERM, c, math.Inf(1), []int{nt - 1}})
+			}
 		}
 	}
-	for _, o := range Compared {
-		if e, ok := vr.ERM[o.String()]; ok {
-			n := len(vr.Times)
-			ref := Curve{Mean: make([]float64, n), SE: make([]float64, n)}
-			ref.Mean[n-1] = e
-			add(compare(o.String(), "erm", vr, ref, []int{n - 1}))
-		}
-	}
+	vr.Checks, vr.Comparisons, vr.Pass = judge(vs, refs)
 	return vr, nil
+}
+
+// refCurve is a reference for one observable: its curve at the recorded
+// times, the degrees of freedom of its standard errors and the time
+// indices at which it is compared.
+type refCurve struct {
+	o     dynamics.Observable
+	r     Reference
+	curve Curve
+	df    float64
+	times []int
+}
+
+// judge applies the verdict rule to the simulations of a variant against
+// its references: one check per reference curve, each comparison at the
+// Bonferroni level FamilyAlpha/n with n the number of comparisons.
+func judge(vs VariantSims, refs []refCurve) (checks []Check, n int, pass bool) {
+	for _, r := range refs {
+		n += len(r.times)
+	}
+	pass = true
+	for _, r := range refs {
+		c := check(r.o, r.r, vs, r.curve, r.df, r.times, n)
+		pass = pass && c.Pass
+		checks = append(checks, c)
+	}
+	return checks, n, pass
+}
+
+// check compares the simulations of observable o with the reference curve
+// ref (standard errors with refDF degrees of freedom) at the given time
+// indices; n is the variant's number of comparisons.
+func check(o dynamics.Observable, r Reference, vs VariantSims, ref Curve, refDF float64, times []int, n int) Check {
+	c := Check{Observable: o, Reference: r, WorstZ: make([]float64, len(vs.Ensembles))}
+	worstP := math.Inf(1)
+	pts := make([]Point, len(vs.Ensembles))
+	for _, j := range times {
+		for i, e := range vs.Ensembles {
+			cu := e.Curves[o]
+			pts[i] = Point{D: e.D, Seeds: e.Seeds, Mean: cu.Mean[j], SE: cu.SE[j]}
+			df := float64(e.Seeds - 1)
+			z := math.Abs(Compare(Extrapolation{A: cu.Mean[j], SEA: cu.SE[j], DF: df, WelchDF: df}, ref.Mean[j], ref.SE[j], refDF).Z)
+			if z > c.WorstZ[i] || math.IsNaN(z) {
+				c.WorstZ[i] = z
+			}
+		}
+		cmp := Compare(Extrapolate(pts), ref.Mean[j], ref.SE[j], refDF)
+		if p := cmp.P(); p < worstP {
+			worstP, c.Worst, c.Time = p, cmp, vs.Times[j]
+		}
+	}
+	c.Alpha = FamilyAlpha / float64(n)
+	c.Pass = worstP >= c.Alpha
+	return c
 }
 
 // floorSE bounds an error rate's standard error below by its resolution
@@ -223,30 +312,8 @@ func pick(x []float64, steps []int) []float64 {
 	return out
 }
 
-// compare fills a Check of the simulations against ref at the given time
-// indices.
-func compare(obs, refName string, vr *VariantResult, ref Curve, times []int) Check {
-	c := Check{Observable: obs, Reference: refName, WorstZ: make([]float64, len(vr.Sims))}
-	for _, j := range times {
-		pts := make([]Point, len(vr.Sims))
-		for i, s := range vr.Sims {
-			cu := s.Obs[obs]
-			pts[i] = Point{D: s.D, Mean: cu.Mean[j], SE: cu.SE[j]}
-			if z := math.Abs(Z(cu.Mean[j], cu.SE[j], ref.Mean[j], ref.SE[j])); z > c.WorstZ[i] || math.IsNaN(z) {
-				c.WorstZ[i] = z
-			}
-		}
-		e := Extrapolate(pts)
-		z := math.Abs(Z(e.A, e.SEA, ref.Mean[j], ref.SE[j]))
-		if z > c.ExtrapZ || math.IsNaN(z) || j == times[0] {
-			c.ExtrapZ, c.ExtrapDev, c.ExtrapTime = z, e.A-ref.Mean[j], vr.Times[j]
-		}
-	}
-	return c
-}
-
-// mixSeed derives independent seeds for each scenario, variant, DMFT and
-// dimension, so that no two ensembles share random numbers.
+// mixSeed derives independent seeds for each scenario, variant, DMFT
+// (d = 0) and dimension, so that no two ensembles share random numbers.
 func mixSeed(seed uint64, scenario string, variant, d uint64) uint64 {
 	h := fnv.New64a()
 	h.Write([]byte(scenario))
@@ -255,32 +322,41 @@ func mixSeed(seed uint64, scenario string, variant, d uint64) uint64 {
 }
 
 // squareCurves returns the exact square-loss GD curves at the given times.
-func squareCurves(p dynamics.Problem, times []float64) (map[string]Curve, error) {
+func squareCurves(p dynamics.Problem, times []float64) (map[dynamics.Observable]Curve, error) {
 	sq := theory.SquareGD{Alpha: p.Alpha, Delta: p.Model.Delta, Lambda: p.Lambda, C0: p.C0, Eta: p.Eta}
 	pts, err := sq.Curve(nil, times)
 	if err != nil {
 		return nil, fmt.Errorf("theory: %w", err)
 	}
 	n := len(times)
-	out := map[string]Curve{}
+	out := map[dynamics.Observable]Curve{}
 	for _, o := range []dynamics.Observable{dynamics.M, dynamics.Ctt, dynamics.TrainLoss, dynamics.TestErr} {
 		c := Curve{Mean: make([]float64, n), SE: make([]float64, n)}
 		for i, pt := range pts {
-			c.Mean[i] = map[dynamics.Observable]float64{dynamics.M: pt.M, dynamics.Ctt: pt.Ctt, dynamics.TrainLoss: pt.TrainLoss, dynamics.TestErr: pt.TestErr}[o]
+			switch o {
+			case dynamics.M:
+				c.Mean[i] = pt.M
+			case dynamics.Ctt:
+				c.Mean[i] = pt.Ctt
+			case dynamics.TrainLoss:
+				c.Mean[i] = pt.TrainLoss
+			case dynamics.TestErr:
+				c.Mean[i] = pt.TestErr
+			}
 		}
-		out[o.String()] = c
+		out[o] = c
 	}
 	return out, nil
 }
 
 // ermLimit returns the ridge ERM fixed point of a full-batch problem.
-func ermLimit(p dynamics.Problem) (map[string]float64, error) {
+func ermLimit(p dynamics.Problem) (map[dynamics.Observable]float64, error) {
 	r, err := theory.ERM{Model: p.Model, Alpha: p.Alpha, Lambda: p.Lambda, Loss: p.Loss.Margin}.Solve()
 	if err != nil {
 		return nil, fmt.Errorf("theory: %w", err)
 	}
-	return map[string]float64{
-		dynamics.M.String(): r.M, dynamics.Ctt.String(): r.Ctt, dynamics.TrainLoss.String(): r.TrainLoss,
-		dynamics.TrainErr.String(): r.TrainErr, dynamics.TestErr.String(): r.TestErr,
+	return map[dynamics.Observable]float64{
+		dynamics.M: r.M, dynamics.Ctt: r.Ctt, dynamics.TrainLoss: r.TrainLoss,
+		dynamics.TrainErr: r.TrainErr, dynamics.TestErr: r.TestErr,
 	}, nil
 }

@@ -3,43 +3,68 @@ package main
 import (
 	"bytes"
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"runtime"
+	"runtime/debug"
 	"strings"
 	"time"
 
 	"github.com/sgdmft/sgdmft/internal/output"
 	"github.com/sgdmft/sgdmft/validation"
+	"github.com/sgdmft/sgdmft/validation/report"
 )
 
 func init() {
-	register(command{"validate", "DMFT and theory against finite-d simulations: report, plots, notebook data", runValidate})
+	register(command{"validate", "DMFT and theory against finite-d simulations: verdicts, report, plots, notebook data", runValidate})
+}
+
+// validateMeta is the validate command's meta.json: what ran, how, and
+// the verdicts.
+type validateMeta struct {
+	Command         string
+	Version         string
+	NumericsVersion int
+	Level           string
+	Seed            uint64
+	Workers         int
+	Scenarios       []string
+	Pass            map[string]bool
+	WallTime        float64 `json:"wall_time_s"`
 }
 
 func runValidate(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("validate", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	var (
-		scenario  = fs.String("scenario", "", "scenario name or all; without it, the quick versions of all scenarios (the default job)")
-		quick     = fs.Bool("quick", false, "quick versions (d ≤ 1000, fewer seeds): minutes instead of an hour")
-		level     = fs.String("level", "", "full, quick or test (overrides --quick)")
-		out       = fs.String("out", "out/validate", "output directory: report.md, report.json, one PNG per scenario, curves (written atomically)")
-		notebooks = fs.String("write-notebooks-data", "", "also write the scenarios' curves into this directory (normally notebooks-data)")
+		scenario  = fs.String("scenario", "all", "scenario names, comma-separated, or all (--list describes them)")
+		level     = fs.String("level", "quick", "test (seconds, the go test level), quick (minutes per scenario) or full (about an hour for all, the notebooks-data reference)")
+		out       = fs.String("out", "out/validate", "output directory: meta.json, report.md, report.json and one directory of curves and plot per scenario (written atomically)")
+		notebooks = fs.String("write-notebooks-data", "", "also write each scenario's directory into this one (normally notebooks-data)")
 		workers   = fs.Int("workers", runtime.NumCPU(), "parallel workers (results do not depend on it)")
 		seed      = fs.Uint64("seed", 1, "master seed")
 		quiet     = fs.Bool("quiet", false, "no progress display")
 		list      = fs.Bool("list", false, "list the scenarios and exit")
 	)
 	fs.Usage = func() {
-		fmt.Fprintln(fs.Output(), "usage: sgdmft validate [--scenario NAME|all] [--quick] [--out DIR]\n\nCompares the DMFT (and exact theory where it applies) with simulator ensembles at\nseveral d; prints a table, writes report.md, report.json and a PNG per scenario,\nand exits with status 1 if a scenario fails.\n\nflags:")
+		fmt.Fprintln(fs.Output(), `usage: sgdmft validate [--level test|quick|full] [--scenario NAME,...|all] [--out DIR]
+
+Compares the DMFT (and exact theory where it applies) with simulator ensembles
+at several d, extrapolated to d = ∞, by the verdict rule of package validation
+(false-failure rate 1% per variant); prints a table, writes the report and
+curves, and exits with status 1 if a scenario fails. The level and the
+scenarios are independent.
+
+flags:`)
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
-		if err == flag.ErrHelp {
+		if errors.Is(err, flag.ErrHelp) {
 			return err
 		}
 		return usageError{err}
@@ -49,31 +74,29 @@ func runValidate(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	}
 	all := validation.Scenarios()
 	if *list {
+		var other []string
+		fs.Visit(func(f *flag.Flag) {
+			if f.Name != "list" {
+				other = append(other, "--"+f.Name)
+			}
+		})
+		if len(other) > 0 {
+			return usagef("--list takes no other flag (got %s)", strings.Join(other, ", "))
+		}
 		for _, s := range all {
 			fmt.Fprintf(stdout, "%-36s %s\n", s.Name, s.Description)
 		}
 		return nil
 	}
-	lv := validation.Full
-	if *scenario == "" || *quick {
-		lv = validation.Quick
-	}
-	switch *level {
-	case "":
-	case "full":
-		lv = validation.Full
-	case "quick":
-		lv = validation.Quick
-	case "test":
-		lv = validation.Test
-	default:
-		return usagef("--level = %q: want full, quick or test", *level)
+	lv, err := validation.ParseLevel(*level)
+	if err != nil {
+		return usagef("--level = %q: want test, quick or full", *level)
 	}
 	var chosen []validation.Scenario
-	switch *scenario {
-	case "", "all":
+	if *scenario == "all" {
 		chosen = all
-	default:
+	} else {
+		seen := map[string]bool{}
 		for _, name := range strings.Split(*scenario, ",") {
 			s, ok := validation.Lookup(name)
 			if !ok {
@@ -83,7 +106,10 @@ func runValidate(ctx context.Context, args []string, stdout, stderr io.Writer) e
 				}
 				return usagef("--scenario = %q: want all or one of %s", name, strings.Join(names, ", "))
 			}
-			chosen = append(chosen, s)
+			if !seen[name] {
+				chosen = append(chosen, s)
+			}
+			seen[name] = true
 		}
 	}
 	if *workers < 1 {
@@ -92,6 +118,10 @@ func runValidate(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	if *out == "" {
 		return usagef("--out: want a directory name")
 	}
+	if *notebooks != "" && filepath.Clean(*notebooks) == filepath.Clean(*out) {
+		return usagef("--write-notebooks-data = --out = %q: want different directories", *out)
+	}
+	prov := report.Provenance{Version: buildVersion(), Command: commandLine("validate", args)}
 
 	start := time.Now()
 	bar := newProgress(stderr, "validate", *quiet)
@@ -111,45 +141,56 @@ func runValidate(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	bar.done()
 	wall := time.Since(start)
 
+	meta := validateMeta{Command: prov.Command, Version: prov.Version, NumericsVersion: validation.NumericsVersion,
+		Level: lv.String(), Seed: *seed, Workers: *workers, Pass: map[string]bool{}, WallTime: wall.Seconds()}
+	var metas []report.Meta
+	for i, r := range results {
+		meta.Scenarios = append(meta.Scenarios, r.Scenario)
+		meta.Pass[r.Scenario] = r.Pass
+		metas = append(metas, report.NewMeta(chosen[i], r, prov))
+	}
 	dir, err := output.Create(*out)
 	if err != nil {
 		return err
 	}
 	defer dir.Abort()
 	var md bytes.Buffer
-	validation.Markdown(&md, results)
-	fmt.Fprintf(&md, "\nTotal wall time %.1fs on %d workers (%s).\n", wall.Seconds(), *workers, versionString())
+	report.Markdown(&md, results, prov, func(s string) string { return s + "/" + report.Image })
+	fmt.Fprintf(&md, "\nTotal wall time %.1fs on %d workers.\n", wall.Seconds(), *workers)
 	if err := os.WriteFile(dir.Path("report.md"), md.Bytes(), 0o644); err != nil {
 		return err
 	}
-	if err := dir.JSON("report.json", struct {
-		Version  string
-		Level    string
-		Seed     uint64
-		WallTime float64 `json:"wall_time_s"`
-		Results  []*validation.Result
-	}{versionString(), lv.String(), *seed, wall.Seconds(), results}); err != nil {
+	if err := dir.JSON("report.json", metas); err != nil {
+		return err
+	}
+	if err := dir.JSON("meta.json", meta); err != nil {
 		return err
 	}
 	for i, r := range results {
-		if err := validation.Plot(r, dir.Path(r.Scenario+".png")); err != nil {
-			return err
-		}
-		if err := validation.WriteCurves(dir.Path("curves"), chosen[i], r); err != nil {
+		if err := report.WriteScenario(dir, r.Scenario, chosen[i], r, prov); err != nil {
 			return err
 		}
 	}
 	if err := dir.Commit(); err != nil {
 		return err
 	}
-	if *notebooks != "" {
-		for i, r := range results {
-			if err := validation.WriteCurves(*notebooks, chosen[i], r); err != nil {
-				return err
-			}
+	for i, r := range results {
+		if *notebooks == "" {
+			break
+		}
+		nb, err := output.Create(filepath.Join(*notebooks, r.Scenario))
+		if err != nil {
+			return err
+		}
+		if err := report.WriteScenario(nb, ".", chosen[i], r, prov); err != nil {
+			nb.Abort()
+			return err
+		}
+		if err := nb.Commit(); err != nil {
+			return err
 		}
 	}
-	validation.Table(stdout, results)
+	report.Table(stdout, results)
 	var failed []string
 	for _, r := range results {
 		if !r.Pass {
@@ -161,4 +202,47 @@ func runValidate(ctx context.Context, args []string, stdout, stderr io.Writer) e
 		return fmt.Errorf("validation failed: %s", strings.Join(failed, ", "))
 	}
 	return nil
+}
+
+// buildVersion is versionString with the commit the binary was built from
+// and "-dirty" if the work tree had uncommitted changes (git diff against
+// HEAD, tracked files), so that an output names the code that wrote it. A
+// binary of go build carries both in its build information; under go run,
+// which records none, they are asked of git in the working directory, and
+// left out if that fails.
+func buildVersion() string {
+	v := versionString()
+	if bi, ok := debug.ReadBuildInfo(); ok {
+		for _, s := range bi.Settings {
+			if s.Key == "vcs.modified" && s.Value == "true" {
+				return v + "-dirty"
+			}
+		}
+	}
+	if strings.Contains(v, "+") {
+		return v
+	}
+	rev, err := exec.Command("git", "rev-parse", "--short=12", "HEAD").Output()
+	if err != nil || len(bytes.TrimSpace(rev)) != 12 {
+		return v
+	}
+	v += "+" + string(bytes.TrimSpace(rev))
+	if exec.Command("git", "diff", "--quiet", "HEAD").Run() != nil {
+		v += "-dirty"
+	}
+	return v
+}
+
+// commandLine returns the command line "sgdmft name args…", each argument
+// quoted for a POSIX shell where it needs it, so that it can be pasted back.
+func commandLine(name string, args []string) string {
+	parts := []string{"sgdmft", name}
+	for _, a := range args {
+		if a != "" && strings.Trim(a, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_=.,/:+@%") == "" {
+			parts = append(parts, a)
+			continue
+		}
+		parts = append(parts, "'"+strings.ReplaceAll(a, "'", `'\''`)+"'")
+	}
+	return strings.Join(parts, " ")
 }

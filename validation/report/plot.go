@@ -1,8 +1,12 @@
-package validation
+package report
 
 import (
 	"fmt"
 	"image/color"
+	"io"
+
+	"github.com/sgdmft/sgdmft/dynamics"
+	"github.com/sgdmft/sgdmft/validation"
 
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/font"
@@ -13,9 +17,9 @@ import (
 	"gonum.org/v1/plot/vg/vgimg"
 )
 
-var obsTitles = map[string]string{
-	"m": "m = w·v*/d", "Ctt": "C(t,t) = |w|²/d", "train_loss": "training loss",
-	"train_err": "training error", "test_err": "test error", "test_loss": "test loss",
+var obsTitles = map[dynamics.Observable]string{
+	dynamics.M: "m = w·v*/d", dynamics.Ctt: "C(t,t) = |w|²/d", dynamics.TrainLoss: "training loss",
+	dynamics.TrainErr: "training error", dynamics.TestErr: "test error", dynamics.TestLoss: "test loss",
 }
 
 type errPoints struct {
@@ -23,23 +27,23 @@ type errPoints struct {
 	plotter.YErrors
 }
 
-// Plot draws a scenario's validation as a PNG, one panel per observable:
+// Plot draws a scenario's validation as a PNG to w, one panel per observable:
 // DMFT lines (solid; shaded ±2 se is below line width at these sample
 // sizes, so the se is in the report instead), the exact theory where it
 // applies (dashed), and the simulations with error bars (±1 se), one marker
 // per dimension, slightly offset in time so that the dimensions do not hide
 // each other. Variants have their own colour.
-func Plot(res *Result, path string) error {
+func Plot(w io.Writer, res *validation.Result) error {
 	const cols = 3
-	rows := (len(Compared) + cols - 1) / cols
+	obs := validation.Observables()
+	rows := (len(obs) + cols - 1) / cols
 	plots := make([][]*plot.Plot, rows)
 	for i := range plots {
 		plots[i] = make([]*plot.Plot, cols)
 	}
-	for k, o := range Compared {
-		name := o.String()
+	for k, o := range obs {
 		p := plot.New()
-		p.Title.Text = obsTitles[name]
+		p.Title.Text = obsTitles[o]
 		p.X.Label.Text = "t"
 		p.Legend.Top = true
 		p.Legend.Left = true
@@ -47,7 +51,7 @@ func Plot(res *Result, path string) error {
 		for vi, v := range res.Variants {
 			col := plotutil.Color(vi)
 			span := v.Times[len(v.Times)-1] - v.Times[0]
-			line := func(c Curve, dashed bool, label string) error {
+			line := func(c validation.Curve, dashed bool, label string) error {
 				xy := make(plotter.XYs, len(v.Times))
 				for i, t := range v.Times {
 					xy[i].X, xy[i].Y = t, c.Mean[i]
@@ -71,15 +75,15 @@ func Plot(res *Result, path string) error {
 			if len(res.Variants) > 1 {
 				lbl = v.Label + " "
 			}
-			if err := line(v.DMFT[name], false, lbl+"DMFT"); err != nil {
+			if err := line(v.DMFT[o], false, lbl+"DMFT"); err != nil {
 				return err
 			}
-			if c, ok := v.Theory[name]; ok {
+			if c, ok := v.Theory[o]; ok {
 				if err := line(c, true, lbl+"exact"); err != nil {
 					return err
 				}
 			}
-			if e, ok := v.ERM[name]; ok {
+			if e, ok := v.ERM[o]; ok {
 				pt, err := plotter.NewScatter(plotter.XYs{{X: v.Times[len(v.Times)-1], Y: e}})
 				if err != nil {
 					return err
@@ -93,7 +97,7 @@ func Plot(res *Result, path string) error {
 				}
 			}
 			for di, s := range v.Sims {
-				c := s.Obs[name]
+				c := s.Curves[o]
 				ep := errPoints{XYs: make(plotter.XYs, len(v.Times)), YErrors: make(plotter.YErrors, len(v.Times))}
 				off := span * 0.008 * (float64(di) - float64(len(v.Sims)-1)/2)
 				for i, t := range v.Times {
@@ -136,5 +140,6 @@ func Plot(res *Result, path string) error {
 			}
 		}
 	}
-	return savePNG(img, path)
+	_, err := vgimg.PngCanvas{Canvas: img}.WriteTo(w)
+	return err
 }
