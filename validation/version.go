@@ -6,6 +6,6 @@ package validation
 // with the same seed writes, so that stored outputs (notebooks-data, whose
 // test_load.py reads this line) show whether they are current.
 //
-// 2: Welch–Satterthwaite t verdict with design weights; new level sizes and
+// 2: Student-t verdict (Hsu's degrees of freedom) with design weights; new level sizes and
 // DMFT batches; no empirical test samples in the simulations.
 const NumericsVersion = 2
