@@ -77,7 +77,7 @@ are written.
 	f.Float64Var(&p.Tol, "tol", 1e-3, "--method iterate: stop when the sup-norm change of m, C, Γ, M_C is below tol, > 0")
 	f.IntVar(&p.Workers, "workers", runtime.NumCPU(), "parallel workers, >= 1 (results do not depend on it)")
 	f.section("checkpoints")
-	f.StringVar(&p.Checkpoint, "checkpoint", "", "--method march: keep a checkpoint of the solve in this directory (new or empty), written every --checkpoint-every and on Ctrl-C; removed once the outputs are written")
+	f.StringVar(&p.Checkpoint, "checkpoint", "", "--method march: keep a checkpoint of the solve in this directory (one without a checkpoint), written every --checkpoint-every and on Ctrl-C; removed once the outputs are written")
 	f.FlagSet.DurationVar(&p.CheckpointEvery, "checkpoint-every", 5*time.Minute, "wall time between checkpoints of a batch (with --checkpoint or --resume), > 0, e.g. 30s, 10m")
 	f.items = append(f.items, "checkpoint-every")
 	f.StringVar(&p.Resume, "resume", "", "continue the interrupted run checkpointed in this directory, with its flags; other flags may be given only with their recorded values, except --out, --quiet, --workers and --checkpoint-every")
@@ -306,12 +306,12 @@ func resumeNote(dir string, eta float64) string {
 		case d == k1:
 			complete++
 		case d > 0:
-			at = append(at, fmt.Sprintf("%g", float64(d)*eta))
+			at = append(at, fmt.Sprintf("%.6g", float64(d)*eta))
 		}
 	}
 	note := fmt.Sprintf("resuming %s: %d of %d batches complete", dir, complete, info.Batches)
 	if len(at) > 0 {
-		note += fmt.Sprintf(", %d at t = %s of %g", len(at), strings.Join(at, ", "), float64(info.Steps)*eta)
+		note += fmt.Sprintf(", %d at t = %s of %.6g", len(at), strings.Join(at, ", "), float64(info.Steps)*eta)
 	}
 	return note
 }
