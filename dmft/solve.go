@@ -4,7 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
+	"os"
 	"sync/atomic"
 	"time"
 
@@ -189,30 +189,38 @@ var ErrNotConverged = errors.New("dmft: iteration limit reached before the toler
 // marchBatch solves batch i by causal time-marching, resuming from its
 // checkpoint if ck holds one.
 func marchBatch(ctx context.Context, p dynamics.Problem, chain dynamics.Chain, i, np int, fresp float64, set Settings, ck *checkpointer, tick func(k int)) (*result, error) {
+	b, k0, res, err := resumeBatch(p, chain, i, np, fresp, set, ck)
+	if res != nil || err != nil {
+		return res, err
+	}
+	return b.march(ctx, k0, ck, tick)
+}
+
+// resumeBatch returns batch i at the step boundary k0 its checkpoint holds
+// (k0 = 0 without one), or its result if the checkpoint holds it complete.
+func resumeBatch(p dynamics.Problem, chain dynamics.Chain, i, np int, fresp float64, set Settings, ck *checkpointer) (b *batch, k0 int, res *result, err error) {
 	var r *ckio
-	k0 := 0
 	if ck != nil {
-		var f io.Closer
-		var err error
-		r, f, k0, err = ck.open(i, np)
-		if err != nil {
-			return nil, err
+		var f *os.File
+		if r, f, k0, err = ck.open(i, np); err != nil {
+			return nil, 0, nil, err
 		}
 		if f != nil {
 			defer f.Close()
 		}
 		if r != nil && k0 == p.Steps()+1 {
-			return ck.completed(r, i)
+			res, err := ck.completed(r, i)
+			return nil, 0, res, err
 		}
 	}
-	b := newBatch(p, chain, i, np, fresp, set.Perturb)
+	b = newBatch(p, chain, i, np, fresp, set.Perturb)
 	b.draw(set.Seed, 0)
 	if r != nil {
 		if err := ck.restore(r, b, k0); err != nil {
-			return nil, err
+			return nil, 0, nil, err
 		}
 	}
-	return b.march(ctx, k0, ck, tick)
+	return b, k0, nil, nil
 }
 
 // march solves the batch by causal time-marching from step k0 (its state at

@@ -150,13 +150,14 @@ func parseDMFT(args []string, stderr io.Writer) (*dmftSolve, error) {
 	for _, name := range []string{"checkpoint", "checkpoint-every", "resume"} {
 		f.omit[name] = true
 	}
-	if p.CheckpointEvery == 0 {
-		p.CheckpointEvery = -1 // a value given, not the library's default (explicit)
+	every := p.CheckpointEvery
+	if every == 0 {
+		every = -1 // a value given, not the library's default (as explicit does)
 	}
 	set := dmft.Settings{
 		Samples: explicit(p.Samples), ResponseSamples: p.ResponseSamples, Batches: explicit(p.Batches),
 		Method: method, Workers: explicit(p.Workers), Seed: p.Seed,
-		CheckpointDir: p.Checkpoint, CheckpointEvery: p.CheckpointEvery,
+		CheckpointDir: p.Checkpoint, CheckpointEvery: every,
 	}
 	if err := set.Validate(); err != nil {
 		return nil, f.fieldError(err, checkpointFields)

@@ -317,8 +317,9 @@ func TestDMFTCheckpointFlags(t *testing.T) {
 		{[]string{"--checkpoint", ck}, "--resume " + ck},
 		{[]string{"--checkpoint", filepath.Join(dir, "c2"), "--method", "iterate"}, "--checkpoint"},
 		{[]string{"--checkpoint-every", "1m"}, "--checkpoint-every does not apply"},
-		{[]string{"--checkpoint", filepath.Join(dir, "c3"), "--checkpoint-every", "0s"}, "--checkpoint-every"},
-		{[]string{"--checkpoint", filepath.Join(dir, "c3"), "--checkpoint-every", "-1s"}, "--checkpoint-every"},
+		{[]string{"--checkpoint", filepath.Join(dir, "c3"), "--checkpoint-every", "0s"}, "--checkpoint-every = 0s: want a duration > 0"},
+		{[]string{"--checkpoint", filepath.Join(dir, "c3"), "--checkpoint-every", "-1s"}, "--checkpoint-every = -1s: want a duration > 0"},
+		{[]string{"--checkpoint", filepath.Join(dir, "c4"), "--method", "iterate"}, "--checkpoint = "},
 	})
 	checkUsageErrors(t, []string{"dmft"}, []usageCase{
 		{[]string{"--resume", filepath.Join(dir, "none")}, "--resume"},
