@@ -84,20 +84,21 @@ type batch struct {
 	trainErr       []float64
 
 	// Trajectories: 2·npairs, pair p is trajectories 2p (ε) and 2p+1 (−ε).
-	cl    []float64 // cluster position c
-	y     []float64 // label
-	w     []float64 // weight in ⟨·⟩: p_cluster / trajectories of the cluster
-	wr    []float64 // weight in Γ: p_cluster / response trajectories of the cluster, 0 outside
-	eps   []float64 // npairs × (K+1) white noise
-	sel   []bool    // current selection of each pair
-	rnd   *rand.Rand
-	cnt   []int     // selected steps so far per trajectory
-	times []int32   // per trajectory, the selected steps (ntraj × (K+1))
-	gv    []float64 // g at those steps
-	dv    []float64 // D at those steps
-	ybuf  []float64 // response scratch
-	ybuf4 []float64 // response scratch, four trajectories
-	act   []int     // response: trajectories with D_k ≠ 0
+	cl    []float64  // cluster position c
+	y     []float64  // label
+	w     []float64  // weight in ⟨·⟩: p_cluster / trajectories of the cluster
+	wr    []float64  // weight in Γ: p_cluster / response trajectories of the cluster, 0 outside
+	eps   []float64  // npairs × (K+1) white noise
+	sel   []bool     // current selection of each pair
+	src   *rand.PCG  // the selection stream's state
+	rnd   *rand.Rand // draws from src
+	cnt   []int      // selected steps so far per trajectory
+	times []int32    // per trajectory, the selected steps (ntraj × (K+1))
+	gv    []float64  // g at those steps
+	dv    []float64  // D at those steps
+	ybuf  []float64  // response scratch
+	ybuf4 []float64  // response scratch, four trajectories
+	act   []int      // response: trajectories with D_k ≠ 0
 
 	timing timing
 }
@@ -200,7 +201,8 @@ func (b *batch) draw(seed uint64, iter int) {
 	for i := range b.eps {
 		b.eps[i] = re.NormFloat64()
 	}
-	b.rnd = rng.New(seed, uint64(b.index), uint64(iter), streamSelect)
+	b.src = rng.NewPCG(seed, uint64(b.index), uint64(iter), streamSelect)
+	b.rnd = rand.New(b.src)
 	b.chain.Start(b.sel, b.rnd)
 	clear(b.cnt)
 }

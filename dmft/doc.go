@@ -35,6 +35,7 @@
 //	square.go     the closed form of the square loss (below)
 //	solve.go      Solve: batches, their mean and standard errors; march (below)
 //	iterate.go    the damped global iteration
+//	checkpoint.go checkpoints of the march, and resuming from them
 //
 // Row k of every quantity depends only on rows < k. The default method, March,
 // uses this causality to solve the equations in one pass over time with a
@@ -42,6 +43,10 @@
 // extends the Cholesky factor of ΔC by one row, draws each trajectory's ω_k
 // from its law conditional on the trajectory's own past, and averages the new
 // kernel rows. Iterate is the classic damped global iteration, a cross-check.
+//
+// A long march can be checkpointed (Settings.CheckpointDir): each batch is
+// saved periodically and when the solve is cancelled, and a solve given the
+// same directory resumes, bit-identically to an uninterrupted one.
 //
 // Variance reduction (spec §6): the clusters are stratified exactly to their
 // probabilities and the noise comes in antithetic pairs (ω, −ω) sharing a

@@ -12,7 +12,7 @@ import (
 // current ones, kernels ← Mix·new + (1 − Mix)·old, and m, C, R recomputed.
 // The change of an iteration is the sup-norm change of m, C, Γ and M_C.
 // The first iterate has zero kernels (no data term).
-func (b *batch) iterate(ctx context.Context, seed uint64, it Iterate, tick func()) (*result, error) {
+func (b *batch) iterate(ctx context.Context, seed uint64, it Iterate, tick func(k int)) (*result, error) {
 	k1 := b.k1
 	b.out = newKernels(k1)
 	if err := b.weightSide(); err != nil {
@@ -36,7 +36,7 @@ func (b *batch) iterate(ctx context.Context, seed uint64, it Iterate, tick func(
 			b.advance()
 			b.timing.Sampling += t1.Sub(t0)
 			b.timing.Response += time.Since(t1)
-			tick()
+			tick(k)
 		}
 		mix := it.Mix
 		if iter == 0 {

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"runtime"
+	"time"
 
 	"github.com/sgdmft/sgdmft/dynamics"
 )
@@ -40,8 +41,28 @@ type Settings struct {
 	// DMFT itself. A perturbed problem is always sampled.
 	Perturb Perturb
 	// Progress, if not nil, is called with the number of batch-steps done and
-	// the total; it may be called from several goroutines.
+	// the total; it may be called from several goroutines. A resumed solve
+	// starts from the batch-steps its checkpoint holds.
 	Progress func(done, total int64)
+	// Reached, if not nil, is called after each step of each batch with the
+	// batch's index and the simulated time t_k of the step; it may be called
+	// from several goroutines.
+	Reached func(batch int, t float64)
+
+	// CheckpointDir, if not empty, is a directory where March keeps a
+	// checkpoint of each batch (the format is in checkpoint.go): written
+	// every CheckpointEvery, when the batch completes, and at the step
+	// boundary where ctx is cancelled. If the directory already holds a
+	// checkpoint of the same problem and settings, Solve resumes from it,
+	// and the result is bit-identical to that of an uninterrupted solve; a
+	// checkpoint of another solve is an error (ErrCheckpointMismatch), as is
+	// a corrupt or truncated batch file. Solve leaves the checkpoint in
+	// place (RemoveCheckpoint removes it). Iterate does not checkpoint, nor
+	// does the exact square-loss solve, which needs no batches.
+	CheckpointDir string
+	// CheckpointEvery is the wall time between the checkpoints of a batch;
+	// default 5 minutes. The march looks at the clock once per step.
+	CheckpointEvery time.Duration
 }
 
 // Perturb scales terms of the DMFT equations (spec §4) by factors; a zero
@@ -105,6 +126,11 @@ func (s Settings) Validate() error {
 		return bad("Batches", s.Batches, "at least 1")
 	case s.Workers < 1:
 		return bad("Workers", s.Workers, "at least 1")
+	case s.CheckpointEvery < 0:
+		return bad("CheckpointEvery", s.CheckpointEvery, "a duration >= 0 (0 means 5 minutes)")
+	}
+	if _, ok := s.Method.(March); !ok && s.CheckpointDir != "" {
+		return bad("CheckpointDir", s.CheckpointDir, fmt.Sprintf("empty with Method %v: only March checkpoints", s.Method), "Method")
 	}
 	return s.Method.validate()
 }

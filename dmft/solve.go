@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
 	"sync/atomic"
 	"time"
 
@@ -44,6 +45,11 @@ type result struct {
 // C[k,k] > 1e100, or a negative conditional variance of ω beyond round-off),
 // naming the step. For Iterate, a solution that did not reach the tolerance
 // is returned together with ErrNotConverged.
+//
+// When ctx is cancelled, Solve returns ctx's error; with
+// set.CheckpointDir, each running batch first saves its state at its next
+// step boundary, and a later Solve with the same directory, problem and
+// settings resumes from there (Settings.CheckpointDir).
 func Solve(ctx context.Context, p dynamics.Problem, set Settings) (*Solution, error) {
 	if err := p.Validate(); err != nil {
 		return nil, err
@@ -80,16 +86,30 @@ func Solve(ctx context.Context, p dynamics.Problem, set Settings) (*Solution, er
 	fresp := float64(set.ResponseSamples) / float64(set.Samples)
 	k1 := p.Steps() + 1
 
+	var ck *checkpointer
+	start0 := make([]int, nb) // steps each batch's checkpoint holds
+	if _, ok := set.Method.(March); ok && set.CheckpointDir != "" {
+		ck, err = openCheckpoint(set.CheckpointDir, set.CheckpointEvery, describe(p, set, nb), p.Steps(), nb)
+		if err != nil {
+			return nil, err
+		}
+		info, err := ReadCheckpoint(set.CheckpointDir)
+		if err != nil {
+			return nil, err
+		}
+		copy(start0, info.Done)
+	}
+
 	var done atomic.Int64
 	total := int64(nb) * int64(k1)
 	if it, ok := set.Method.(Iterate); ok {
 		total *= int64(it.withDefaults().Iters)
 	}
-	tick := func() {
-		if set.Progress != nil {
-			set.Progress(done.Add(1), total)
-		}
+	var resumed int64
+	for _, k := range start0 {
+		resumed += int64(k)
 	}
+	done.Store(resumed)
 	results := make([]*result, nb)
 	notConv := make([]error, nb)
 	g, gctx := errgroup.WithContext(ctx)
@@ -99,15 +119,23 @@ func Solve(ctx context.Context, p dynamics.Problem, set Settings) (*Solution, er
 			if err := gctx.Err(); err != nil {
 				return err
 			}
+			tick := func(k int) {
+				if set.Reached != nil {
+					set.Reached(i, float64(k)*p.Eta)
+				}
+				if set.Progress != nil {
+					set.Progress(done.Add(1), total)
+				}
+			}
 			// Batch i holds pairs [i·P/nb, (i+1)·P/nb).
 			np := (i+1)*npairs/nb - i*npairs/nb
-			b := newBatch(p, chain, i, np, fresp, set.Perturb)
 			var res *result
 			var err error
 			switch m := set.Method.(type) {
 			case March:
-				res, err = b.march(gctx, set.Seed, tick)
+				res, err = marchBatch(gctx, p, chain, i, np, fresp, set, ck, tick)
 			case Iterate:
+				b := newBatch(p, chain, i, np, fresp, set.Perturb)
 				res, err = b.iterate(gctx, set.Seed, m.withDefaults(), tick)
 			default:
 				err = fmt.Errorf("dmft: unknown method %v", m)
@@ -128,6 +156,7 @@ func Solve(ctx context.Context, p dynamics.Problem, set Settings) (*Solution, er
 	sol.Stats.Samples = 2 * npairs
 	sol.Stats.ResponseSamples = set.ResponseSamples
 	sol.Stats.Wall = time.Since(start)
+	sol.Stats.Resumed = resumed
 	for _, r := range results {
 		sol.addTiming(r.timing)
 		sol.Stats.Clamped += r.clamped
@@ -157,19 +186,71 @@ func Solve(ctx context.Context, p dynamics.Problem, set Settings) (*Solution, er
 // iteration limit before reaching its tolerance.
 var ErrNotConverged = errors.New("dmft: iteration limit reached before the tolerance")
 
-// march solves the batch by causal time-marching: one pass over k.
-func (b *batch) march(ctx context.Context, seed uint64, tick func()) (*result, error) {
-	b.draw(seed, 0)
-	for k := 0; k < b.k1; k++ {
-		if k%16 == 0 {
-			if err := ctx.Err(); err != nil {
+// marchBatch solves batch i by causal time-marching, resuming from its
+// checkpoint if ck holds one.
+func marchBatch(ctx context.Context, p dynamics.Problem, chain dynamics.Chain, i, np int, fresp float64, set Settings, ck *checkpointer, tick func(k int)) (*result, error) {
+	b, k0, res, err := resumeBatch(p, chain, i, np, fresp, set, ck)
+	if res != nil || err != nil {
+		return res, err
+	}
+	return b.march(ctx, k0, ck, tick)
+}
+
+// resumeBatch returns batch i at the step boundary k0 its checkpoint holds
+// (k0 = 0 without one), or its result if the checkpoint holds it complete.
+func resumeBatch(p dynamics.Problem, chain dynamics.Chain, i, np int, fresp float64, set Settings, ck *checkpointer) (b *batch, k0 int, res *result, err error) {
+	var r *ckio
+	if ck != nil {
+		var f *os.File
+		if r, f, k0, err = ck.open(i, np); err != nil {
+			return nil, 0, nil, err
+		}
+		if f != nil {
+			defer f.Close()
+		}
+		if r != nil && k0 == p.Steps()+1 {
+			res, err := ck.completed(r, i)
+			return nil, 0, res, err
+		}
+	}
+	b = newBatch(p, chain, i, np, fresp, set.Perturb)
+	b.draw(set.Seed, 0)
+	if r != nil {
+		if err := ck.restore(r, b, k0); err != nil {
+			return nil, 0, nil, err
+		}
+	}
+	return b, k0, nil, nil
+}
+
+// march solves the batch by causal time-marching from step k0 (its state at
+// that step boundary drawn or restored): one pass over k. With a
+// checkpointer, it saves the batch every ck.every, when complete, and at
+// the step boundary where ctx is cancelled.
+func (b *batch) march(ctx context.Context, k0 int, ck *checkpointer, tick func(k int)) (*result, error) {
+	saved, last := k0, time.Now()
+	for k := k0; k < b.k1; k++ {
+		if err := ctx.Err(); err != nil {
+			if ck != nil && k > saved {
+				err = errors.Join(err, ck.save(b, k))
+			}
+			return nil, err
+		}
+		if ck != nil && k > saved && time.Since(last) >= ck.every {
+			if err := ck.save(b, k); err != nil {
 				return nil, err
 			}
+			saved, last = k, time.Now()
 		}
 		if err := b.step(k); err != nil {
 			return nil, err
 		}
-		tick()
+		tick(k)
+	}
+	if ck != nil {
+		if err := ck.save(b, b.k1); err != nil {
+			return nil, err
+		}
 	}
 	return b.result(), nil
 }
@@ -230,6 +311,7 @@ type Stats struct {
 	ResponseSamples int
 	Batches         int
 	Clamped         int       // Cholesky pivots clamped to zero (semi-definite ΔC)
+	Resumed         int64     // batch-steps restored from a checkpoint
 	Iterations      int       // iterate: iterations done (the most over batches)
 	Change          []float64 // iterate: sup-norm change per iteration (the largest over batches)
 	Wall            time.Duration

@@ -2,10 +2,17 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
 	"runtime"
+	"sort"
+	"strings"
+	"time"
 
 	"github.com/sgdmft/sgdmft/dmft"
 	"github.com/sgdmft/sgdmft/dynamics"
@@ -34,6 +41,8 @@ type dmftParams struct {
 	Workers                           int
 	Out                               string
 	Quiet                             bool
+	Checkpoint, Resume                string
+	CheckpointEvery                   time.Duration
 }
 
 func init() {
@@ -48,6 +57,13 @@ Solves the DMFT (d = ∞) of the dynamics simulate runs. Writes t.npy; m, Ctt,
 mu, train_loss, train_err, test_err, test_loss (.npy, with _se.npy standard
 errors from independent batches); C, R, MC, Gamma (two-time matrices at the
 recorded steps); and meta.json.
+
+A long solve can be checkpointed: with --checkpoint DIR each batch is saved
+every --checkpoint-every and when the run is interrupted (Ctrl-C), and
+  sgdmft dmft --resume DIR
+continues it with the flags it was started with; the outputs are bit for bit
+those of an uninterrupted run. The checkpoint is removed once the outputs
+are written.
 `, stderr)
 	p := new(dmftParams)
 	p.attach(f)
@@ -60,6 +76,11 @@ recorded steps); and meta.json.
 	f.IntVar(&p.Iters, "iters", 30, "--method iterate: maximum iterations, >= 1")
 	f.Float64Var(&p.Tol, "tol", 1e-3, "--method iterate: stop when the sup-norm change of m, C, Γ, M_C is below tol, > 0")
 	f.IntVar(&p.Workers, "workers", runtime.NumCPU(), "parallel workers, >= 1 (results do not depend on it)")
+	f.section("checkpoints")
+	f.StringVar(&p.Checkpoint, "checkpoint", "", "--method march: keep a checkpoint of the solve in this directory (one without a checkpoint), written every --checkpoint-every and on Ctrl-C; removed once the outputs are written")
+	f.FlagSet.DurationVar(&p.CheckpointEvery, "checkpoint-every", 5*time.Minute, "wall time between checkpoints of a batch (with --checkpoint or --resume), > 0, e.g. 30s, 10m")
+	f.items = append(f.items, "checkpoint-every")
+	f.StringVar(&p.Resume, "resume", "", "continue the interrupted run checkpointed in this directory, with its flags; other flags may be given only with their recorded values, except --out, --quiet, --workers and --checkpoint-every")
 	f.section("output")
 	f.StringVar(&p.Out, "out", "out/dmft", "output directory (written atomically)")
 	f.BoolVar(&p.Quiet, "quiet", false, "no progress bar")
@@ -73,6 +94,7 @@ type dmftSolve struct {
 	p    *dmftParams
 	prob dynamics.Problem
 	set  dmft.Settings
+	rec  *dmftRecord // the record of a resumed run
 }
 
 // parseDMFT parses and validates a dmft command line; it does no work.
@@ -80,6 +102,13 @@ func parseDMFT(args []string, stderr io.Writer) (*dmftSolve, error) {
 	f, p := dmftFlags(stderr)
 	if err := f.parse(args); err != nil {
 		return nil, err
+	}
+	var rec *dmftRecord
+	if p.Resume != "" {
+		var err error
+		if f, p, rec, err = parseResume(args, f, p, stderr); err != nil {
+			return nil, err
+		}
 	}
 	prob, err := p.problem(f)
 	if err != nil {
@@ -108,14 +137,184 @@ func parseDMFT(args []string, stderr io.Writer) (*dmftSolve, error) {
 	if p.Out == "" {
 		return nil, usagef("--out: want a directory name")
 	}
+	if err := f.only("checkpoint-every", p.Checkpoint != "", "without --checkpoint or --resume"); err != nil {
+		return nil, err
+	}
+	if p.Checkpoint != "" {
+		if err := checkCheckpointDir(p, rec != nil); err != nil {
+			return nil, err
+		}
+	}
+	// Where and how often to checkpoint, like where to write, is not part
+	// of what is computed: not recorded in meta.json.
+	for _, name := range []string{"checkpoint", "checkpoint-every", "resume"} {
+		f.omit[name] = true
+	}
+	every := p.CheckpointEvery
+	if every == 0 {
+		every = -1 // a value given, not the library's default (as explicit does)
+	}
 	set := dmft.Settings{
 		Samples: explicit(p.Samples), ResponseSamples: p.ResponseSamples, Batches: explicit(p.Batches),
 		Method: method, Workers: explicit(p.Workers), Seed: p.Seed,
+		CheckpointDir: p.Checkpoint, CheckpointEvery: every,
 	}
 	if err := set.Validate(); err != nil {
-		return nil, f.fieldError(err, nil)
+		return nil, f.fieldError(err, checkpointFields)
 	}
-	return &dmftSolve{f, p, prob, set}, nil
+	return &dmftSolve{f, p, prob, set, rec}, nil
+}
+
+// checkpointFields are the flags of the checkpoint settings.
+var checkpointFields = map[string]fieldFlag{
+	"CheckpointDir":   {"checkpoint", "no --checkpoint: only --method march checkpoints"},
+	"CheckpointEvery": {"checkpoint-every", "a duration > 0"},
+	"Method":          {flag: "method"},
+}
+
+// dmftRecordFile is the command's record in a checkpoint directory, beside
+// the library's files: the run's meta.json record (its params are the flags
+// of the solve, read back as by --config) and the flags that say where to
+// write.
+const dmftRecordFile = "sgdmft-dmft.json"
+
+type dmftRecord struct {
+	*output.Meta
+	Out             string `json:"out"`
+	CheckpointEvery string `json:"checkpoint_every"`
+}
+
+// parseResume parses a --resume command line: the run's flags come from
+// the record in the checkpoint directory. A flag given on the command line
+// must have its recorded value, except those that say where and how to
+// write (--out, --quiet, --workers, --checkpoint-every; --checkpoint may
+// name the same directory); --config cannot be given. --out and
+// --checkpoint-every default to the recorded ones.
+func parseResume(args []string, f *cmdFlags, p *dmftParams, stderr io.Writer) (*cmdFlags, *dmftParams, *dmftRecord, error) {
+	dir := p.Resume
+	file := filepath.Join(dir, dmftRecordFile)
+	b, err := os.ReadFile(file)
+	if err != nil {
+		return nil, nil, nil, usagef("--resume %s: no checkpoint of sgdmft dmft there (%v)", dir, err)
+	}
+	rec := &dmftRecord{Meta: new(output.Meta)}
+	if err := json.Unmarshal(b, rec); err != nil {
+		return nil, nil, nil, usagef("--resume %s: %s: %v", dir, file, err)
+	}
+	if _, ok := f.given["config"]; ok {
+		return nil, nil, nil, usagef("--config cannot be given with --resume: the run's flags come from its checkpoint (%s)", file)
+	}
+	if _, ok := f.given["checkpoint"]; ok && filepath.Clean(p.Checkpoint) != filepath.Clean(dir) {
+		return nil, nil, nil, usagef("--checkpoint %s with --resume %s: a resumed run keeps its checkpoint where it is", p.Checkpoint, dir)
+	}
+	recorded, _ := dmftFlags(io.Discard)
+	if err := recorded.parse([]string{"--config", file}); err != nil {
+		return nil, nil, nil, usagef("--resume %s: %v", dir, err)
+	}
+	names := make([]string, 0, len(f.given))
+	for name := range f.given {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	for _, name := range names {
+		switch name {
+		case "resume", "checkpoint", "out", "quiet", "workers", "checkpoint-every":
+			continue
+		}
+		if _, ok := recorded.given[name]; !ok {
+			continue // not a flag of the recorded run: reported as not applying
+		}
+		if f.Lookup(name).Value.String() != recorded.Lookup(name).Value.String() {
+			return nil, nil, nil, usagef("%s, but the checkpointed run has %s (%s): a resumed run keeps its flags; drop it, or start a new run", f.show(name), recorded.show(name), file)
+		}
+	}
+	f, p = dmftFlags(stderr)
+	if err := f.parse(append(args[:len(args):len(args)], "--config", file)); err != nil {
+		return nil, nil, nil, err
+	}
+	if _, ok := f.given["out"]; !ok && rec.Out != "" {
+		p.Out = rec.Out
+	}
+	if _, ok := f.given["checkpoint-every"]; !ok && rec.CheckpointEvery != "" {
+		if p.CheckpointEvery, err = time.ParseDuration(rec.CheckpointEvery); err != nil {
+			return nil, nil, nil, usagef("--resume %s: %s: checkpoint_every: %v", dir, file, err)
+		}
+	}
+	p.Checkpoint = dir
+	return f, p, rec, nil
+}
+
+// checkCheckpointDir checks --checkpoint: a new run needs a directory
+// without a checkpoint, and none may hold the other (--out is replaced
+// whole when written).
+func checkCheckpointDir(p *dmftParams, resume bool) error {
+	ck, err1 := filepath.Abs(p.Checkpoint)
+	out, err2 := filepath.Abs(p.Out)
+	if err := errors.Join(err1, err2); err != nil {
+		return usagef("--checkpoint: %v", err)
+	}
+	within := func(a, b string) bool { return a == b || strings.HasPrefix(a, b+string(filepath.Separator)) }
+	if within(ck, out) || within(out, ck) {
+		return usagef("--checkpoint %s and --out %s: want separate directories (--out is replaced when written)", p.Checkpoint, p.Out)
+	}
+	if resume {
+		return nil
+	}
+	_, errRec := os.Stat(filepath.Join(p.Checkpoint, dmftRecordFile))
+	_, errLib := dmft.ReadCheckpoint(p.Checkpoint)
+	if errRec == nil || errLib == nil {
+		return usagef("--checkpoint %s holds the checkpoint of an earlier run: continue it with --resume %s, or remove it", p.Checkpoint, p.Checkpoint)
+	}
+	return nil
+}
+
+// writeRecord writes the run's record into the checkpoint directory,
+// through a temporary file renamed into place.
+func writeRecord(dir string, rec *dmftRecord) error {
+	b, err := json.MarshalIndent(rec, "", "  ")
+	if err != nil {
+		return err
+	}
+	if err := os.MkdirAll(dir, 0o777); err != nil {
+		return err
+	}
+	tmp, err := os.CreateTemp(dir, dmftRecordFile+".*.tmp")
+	if err != nil {
+		return err
+	}
+	_, err = tmp.Write(append(b, '\n'))
+	err = errors.Join(err, tmp.Sync(), tmp.Close())
+	if err == nil {
+		err = os.Rename(tmp.Name(), filepath.Join(dir, dmftRecordFile))
+	}
+	if err != nil {
+		os.Remove(tmp.Name())
+	}
+	return err
+}
+
+// resumeNote describes what a checkpoint holds, for the resumed run.
+func resumeNote(dir string, eta float64) string {
+	info, err := dmft.ReadCheckpoint(dir)
+	if err != nil {
+		return "resuming " + dir + ": no batch saved yet, starting at t = 0"
+	}
+	k1 := info.Steps + 1
+	complete := 0
+	var at []string
+	for _, d := range info.Done {
+		switch {
+		case d == k1:
+			complete++
+		case d > 0:
+			at = append(at, fmt.Sprintf("%.6g", float64(d)*eta))
+		}
+	}
+	note := fmt.Sprintf("resuming %s: %d of %d batches complete", dir, complete, info.Batches)
+	if len(at) > 0 {
+		note += fmt.Sprintf(", %d at t = %s of %.6g", len(at), strings.Join(at, ", "), float64(info.Steps)*eta)
+	}
+	return note
 }
 
 func runDMFT(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -125,15 +324,34 @@ func runDMFT(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	}
 	p, prob := s.p, s.prob
 	meta := s.f.record(args)
+	switch {
+	case s.rec != nil:
+		if v := versionString(); s.rec.Version != v {
+			fmt.Fprintf(stderr, "sgdmft dmft: warning: the checkpoint was written by sgdmft %s, this is %s: the outputs may differ from an uninterrupted run's\n", s.rec.Version, v)
+		}
+		fmt.Fprintf(stderr, "sgdmft dmft: %s\n", resumeNote(p.Checkpoint, prob.Eta))
+	case p.Checkpoint != "":
+		rec := &dmftRecord{Meta: meta, Out: p.Out, CheckpointEvery: p.CheckpointEvery.String()}
+		if err := writeRecord(p.Checkpoint, rec); err != nil {
+			return fmt.Errorf("--checkpoint: %v", err)
+		}
+	}
 	bar := newProgress(stderr, "dmft", p.Quiet)
+	bar.simTime(float64(prob.Steps()) * prob.Eta)
 	s.set.Progress = bar.update
+	s.set.Reached = bar.reached
 	sol, err := dmft.Solve(ctx, prob, s.set)
 	bar.done()
 	converged := true
-	if errors.Is(err, dmft.ErrNotConverged) {
+	switch {
+	case errors.Is(err, dmft.ErrNotConverged):
 		converged = false
 		fmt.Fprintf(stderr, "sgdmft dmft: warning: %v (change %.3g > tol %g after %d iterations)\n", err, last(sol.Stats.Change), p.Tol, sol.Stats.Iterations)
-	} else if err != nil {
+	case errors.Is(err, context.Canceled) && p.Checkpoint != "":
+		return fmt.Errorf("interrupted; the solve is checkpointed in %s: continue it with\n\tsgdmft dmft --resume %s\n(%w)", p.Checkpoint, p.Checkpoint, err)
+	case errors.Is(err, dmft.ErrCheckpointMismatch):
+		return usageError{err}
+	case err != nil:
 		return s.f.runError(err)
 	}
 
@@ -166,6 +384,9 @@ func runDMFT(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	if st.Iterations > 0 {
 		result["iterations"], result["change_per_iteration"] = st.Iterations, st.Change
 	}
+	if s.rec != nil {
+		result["resumed_from"], result["resumed_batch_steps"] = p.Checkpoint, st.Resumed
+	}
 	meta.Result = result
 	err = output.Write(p.Out, meta, func(dir *output.Dir) error {
 		curves := []struct {
@@ -190,6 +411,13 @@ func runDMFT(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	})
 	if err != nil {
 		return err
+	}
+	if p.Checkpoint != "" {
+		// The outputs hold the solution: the checkpoint is spent.
+		err := errors.Join(os.Remove(filepath.Join(p.Checkpoint, dmftRecordFile)), dmft.RemoveCheckpoint(p.Checkpoint))
+		if err != nil && !errors.Is(err, fs.ErrNotExist) {
+			fmt.Fprintf(stderr, "sgdmft dmft: warning: removing the checkpoint: %v\n", err)
+		}
 	}
 	fmt.Fprintf(stdout, "dmft: %s, N=%d in %d batches, steps=%d %s/%s in %.2fs -> %s\n",
 		st.Method, st.Samples, st.Batches, k, p.Algo, p.Loss, meta.WallTime, p.Out)

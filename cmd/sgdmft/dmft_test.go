@@ -1,13 +1,21 @@
 package main
 
 import (
+	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
+	"io"
 	"math"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/sgdmft/sgdmft/dmft"
 )
 
 // TestDMFTCommand runs a small DMFT, loads every output back, checks the
@@ -170,5 +178,209 @@ func TestDMFTDivergenceWritesNothing(t *testing.T) {
 		if len(entries) != 0 {
 			t.Errorf("%v: left behind: %v", algo, entries)
 		}
+	}
+}
+
+// TestDMFTHelperProcess is not a test: it runs the command in a subprocess
+// for TestDMFTInterruptResume, which signals it.
+func TestDMFTHelperProcess(t *testing.T) {
+	args := os.Getenv("SGDMFT_HELPER_ARGS")
+	if args == "" {
+		t.Skip("helper process of TestDMFTInterruptResume")
+	}
+	os.Args = append([]string{"sgdmft"}, strings.Fields(args)...)
+	main()
+	os.Exit(0)
+}
+
+// TestDMFTInterruptResume: a checkpointed solve in a subprocess, stopped by
+// Ctrl-C (SIGINT: it saves every running batch and exits with status 1,
+// saying how to resume) or killed (SIGKILL: only its periodic checkpoints
+// survive), is resumed with --resume DIR alone; every output array is then
+// byte for byte that of an uninterrupted run, and the checkpoint is gone.
+func TestDMFTInterruptResume(t *testing.T) {
+	// About a second of work on two workers, so that the signal lands
+	// mid-run; the test fails, rather than passing vacuously, if it does not.
+	problem := []string{"dmft", "--algo", "psgd", "--b", "0.3", "--tau", "1", "--lambda", "0.1", "--T", "20",
+		"--samples", "6000", "--batches", "4", "--workers", "2", "--quiet"}
+	dir := t.TempDir()
+	ref := filepath.Join(dir, "ref")
+	if _, _, err := runArgs(t, append(problem, "--out", ref)...); err != nil {
+		t.Fatal(err)
+	}
+	// The signal is sent once batch 0 has saved its first checkpoint: the
+	// solve is under way.
+	for _, c := range []struct {
+		name   string
+		sig    os.Signal
+		status int
+	}{
+		{"ctrl-c", os.Interrupt, 1},
+		{"kill", os.Kill, -1},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			ck := filepath.Join(dir, c.name+"-ck")
+			out := filepath.Join(dir, c.name+"-out")
+			args := append(problem, "--out", out, "--checkpoint", ck, "--checkpoint-every", "20ms")
+			cmd := exec.Command(os.Args[0], "-test.run=^TestDMFTHelperProcess$", "-test.count=1")
+			cmd.Env = append(os.Environ(), "SGDMFT_HELPER_ARGS="+strings.Join(args, " "))
+			var stderr bytes.Buffer
+			cmd.Stderr = &stderr
+			if err := cmd.Start(); err != nil {
+				t.Fatal(err)
+			}
+			deadline := time.Now().Add(time.Minute)
+			for {
+				if _, err := os.Stat(filepath.Join(ck, "batch-0000.ckpt")); err == nil {
+					break
+				}
+				if time.Now().After(deadline) {
+					cmd.Process.Kill()
+					t.Fatal("no checkpoint after a minute")
+				}
+				time.Sleep(5 * time.Millisecond)
+			}
+			if err := cmd.Process.Signal(c.sig); err != nil {
+				t.Fatal(err)
+			}
+			cmd.Wait()
+			if got := cmd.ProcessState.ExitCode(); got != c.status {
+				t.Fatalf("exit status %d, want %d (0: it finished before the signal); stderr %q", got, c.status, stderr.String())
+			}
+			if c.sig == os.Interrupt && !strings.Contains(stderr.String(), "sgdmft dmft --resume "+ck) {
+				t.Errorf("stderr %q does not say how to resume", stderr.String())
+			}
+			if _, err := os.Stat(out); !os.IsNotExist(err) {
+				t.Fatalf("the interrupted run wrote its outputs")
+			}
+			info, err := dmft.ReadCheckpoint(ck)
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Logf("steps saved per batch: %v of %d", info.Done, info.Steps+1)
+			if !slices.ContainsFunc(info.Done, func(d int) bool { return d > 0 && d <= info.Steps }) {
+				t.Fatalf("no batch saved mid-run: steps saved %v", info.Done)
+			}
+
+			_, errOut, err := runArgs(t, "dmft", "--resume", ck)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !strings.Contains(errOut, "resuming "+ck) {
+				t.Errorf("stderr %q does not report the resume", errOut)
+			}
+			sameOutputs(t, out, ref)
+			if _, err := os.Stat(ck); !os.IsNotExist(err) {
+				t.Errorf("checkpoint left after the outputs were written: %v", err)
+			}
+		})
+	}
+}
+
+// sameOutputs requires the .npy files of two output directories to be
+// byte for byte the same.
+func sameOutputs(t *testing.T, got, want string) {
+	t.Helper()
+	files, err := filepath.Glob(filepath.Join(want, "*.npy"))
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no outputs in %s: %v", want, err)
+	}
+	for _, f := range files {
+		a, err1 := os.ReadFile(filepath.Join(got, filepath.Base(f)))
+		b, err2 := os.ReadFile(f)
+		if err := errors.Join(err1, err2); err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Equal(a, b) {
+			t.Errorf("%s differs from the uninterrupted run's", filepath.Base(f))
+		}
+	}
+}
+
+// TestDMFTCheckpointFlags: the checkpoint flags' rules. A resumed run takes
+// its flags from its checkpoint: another value of a flag of the solve is a
+// usage error naming both; the same value, and where to write, are
+// allowed.
+func TestDMFTCheckpointFlags(t *testing.T) {
+	dir := t.TempDir()
+	ck := filepath.Join(dir, "ck")
+	problem := []string{"dmft", "--samples", "40", "--T", "0.5", "--quiet"}
+	// A checkpoint with nothing solved yet: the context is cancelled
+	// before any batch starts.
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	err := run(ctx, append(problem, "--checkpoint", ck, "--out", filepath.Join(dir, "x")), io.Discard, io.Discard)
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("cancelled run: %v", err)
+	}
+	checkUsageErrors(t, problem, []usageCase{
+		{[]string{"--checkpoint", ck}, "--resume " + ck},
+		{[]string{"--checkpoint", filepath.Join(dir, "c2"), "--method", "iterate"}, "--checkpoint"},
+		{[]string{"--checkpoint-every", "1m"}, "--checkpoint-every does not apply"},
+		{[]string{"--checkpoint", filepath.Join(dir, "c3"), "--checkpoint-every", "0s"}, "--checkpoint-every = 0s: want a duration > 0"},
+		{[]string{"--checkpoint", filepath.Join(dir, "c3"), "--checkpoint-every", "-1s"}, "--checkpoint-every = -1s: want a duration > 0"},
+		{[]string{"--checkpoint", filepath.Join(dir, "c4"), "--method", "iterate"}, "--checkpoint = "},
+	})
+	checkUsageErrors(t, []string{"dmft"}, []usageCase{
+		{[]string{"--resume", filepath.Join(dir, "none")}, "--resume"},
+		{[]string{"--resume", ck, "--T", "2"}, "--T = 2, but the checkpointed run has --T = 0.5"},
+		{[]string{"--resume", ck, "--algo", "psgd"}, `--algo = "psgd", but`},
+		{[]string{"--resume", ck, "--config", filepath.Join(ck, dmftRecordFile)}, "--config"},
+		{[]string{"--resume", ck, "--checkpoint", filepath.Join(dir, "other")}, "--checkpoint"},
+		{[]string{"--resume", ck, "--tau", "1"}, "--tau does not apply"},
+	})
+	out := filepath.Join(dir, "out")
+	for _, c := range []string{out, filepath.Join(out, "ck"), dir} {
+		_, _, err := runArgs(t, append(problem, "--checkpoint", c, "--out", out)...)
+		if !errors.As(err, new(usageError)) || !strings.Contains(err.Error(), "separate directories") {
+			t.Errorf("--checkpoint %s --out %s: %v, want a usage error", c, out, err)
+		}
+	}
+
+	// The flags of the run again, and where to write: allowed.
+	s, err := parseDMFT([]string{"--resume", ck, "--T", "0.5", "--samples", "40", "--workers", "1", "--out", out}, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.prob.T != 0.5 || s.set.Samples != 40 || s.set.Workers != 1 || s.set.CheckpointDir != ck || s.p.Out != out {
+		t.Errorf("resumed settings %+v, T = %v, out %q", s.set, s.prob.T, s.p.Out)
+	}
+	// --out defaults to the recorded one.
+	if s, err := parseDMFT([]string{"--resume", ck}, io.Discard); err != nil || s.p.Out != filepath.Join(dir, "x") {
+		t.Errorf("resumed --out: %v, %v", s, err)
+	}
+
+	// A record edited to another solve than the library's checkpoint: the
+	// library's fingerprint catches it, as a usage error before any work.
+	rec := filepath.Join(ck, dmftRecordFile)
+	b, err := os.ReadFile(rec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	edited := strings.Replace(string(b), `"seed": 1`, `"seed": 2`, 1)
+	if edited == string(b) {
+		t.Fatalf("no seed in the record %s", b)
+	}
+	if err := os.WriteFile(rec, []byte(edited), 0o666); err != nil {
+		t.Fatal(err)
+	}
+	_, _, err = runArgs(t, "dmft", "--resume", ck, "--out", out)
+	if !errors.As(err, new(usageError)) || !strings.Contains(err.Error(), "Settings.Seed") {
+		t.Errorf("edited record: %v, want a usage error naming Settings.Seed", err)
+	}
+}
+
+// TestProgressTime: the bar shows the simulated time of the least advanced
+// running batch and the batches done.
+func TestProgressTime(t *testing.T) {
+	var b bytes.Buffer
+	p := &progress{w: &b, label: "dmft", on: true}
+	p.simTime(40)
+	p.reached(0, 40)
+	p.reached(1, 12.5)
+	p.reached(2, 3.25)
+	line := p.line(50, 100, 3*time.Second)
+	if !strings.Contains(line, "50%") || !strings.Contains(line, "t=3.25/40 (1 batches done)") {
+		t.Errorf("bar %q", line)
 	}
 }

@@ -25,6 +25,14 @@ func Seeds(seed uint64, idx ...uint64) (uint64, uint64) {
 
 // New returns a generator for stream (seed, idx...).
 func New(seed uint64, idx ...uint64) *rand.Rand {
+	return rand.New(NewPCG(seed, idx...))
+}
+
+// NewPCG returns the source of stream (seed, idx...): the state behind New,
+// for a caller that saves and restores it (PCG.MarshalBinary and
+// UnmarshalBinary). A *rand.Rand keeps no state besides its source, so
+// restoring the source resumes the stream exactly.
+func NewPCG(seed uint64, idx ...uint64) *rand.PCG {
 	a, b := Seeds(seed, idx...)
-	return rand.New(rand.NewPCG(a, b))
+	return rand.NewPCG(a, b)
 }

@@ -1,6 +1,9 @@
 package rng
 
-import "testing"
+import (
+	"math/rand/v2"
+	"testing"
+)
 
 func TestStreams(t *testing.T) {
 	first := func(seed uint64, idx ...uint64) [4]uint64 {
@@ -22,5 +25,37 @@ func TestStreams(t *testing.T) {
 			t.Errorf("streams %s and %s coincide", c.name, other)
 		}
 		seen[c.v] = c.name
+	}
+}
+
+// TestPCGResume: a stream whose source is saved, marshalled and restored
+// into another source continues exactly, through Float64 and NormFloat64
+// alike (rand.Rand buffers nothing).
+func TestPCGResume(t *testing.T) {
+	src := NewPCG(5, 1, 2)
+	r := rand.New(src)
+	for range 7 {
+		r.NormFloat64()
+	}
+	state, err := src.MarshalBinary()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var want [6]float64
+	for i := range want {
+		want[i] = r.NormFloat64() + r.Float64()
+	}
+	other := NewPCG(99)
+	if err := other.UnmarshalBinary(state); err != nil {
+		t.Fatal(err)
+	}
+	r2 := rand.New(other)
+	for i := range want {
+		if got := r2.NormFloat64() + r2.Float64(); got != want[i] {
+			t.Fatalf("draw %d after restore: %v, want %v", i, got, want[i])
+		}
+	}
+	if err := other.UnmarshalBinary(state[:len(state)-1]); err == nil {
+		t.Error("a truncated state was accepted")
 	}
 }
