@@ -254,7 +254,15 @@ var squareSettings = Settings{Samples: 80000, Batches: 40, ResponseSamples: 160,
 // reference's alone.
 func squareVerdict(t *testing.T, set Settings) (verdict, *Solution) {
 	t.Helper()
-	sol, err := Solve(context.Background(), squareTheory, set)
+	return squareVerdictOf(t, squareTheory, set)
+}
+
+// squareVerdictOf is squareVerdict for a DMFT solved for the problem q,
+// judged against the exact curves of squareTheory: with q ≠ squareTheory it
+// is a deliberately wrong reference.
+func squareVerdictOf(t *testing.T, q dynamics.Problem, set Settings) (verdict, *Solution) {
+	t.Helper()
+	sol, err := Solve(context.Background(), q, set)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,31 +1,41 @@
 package dmft
 
-import "testing"
+import (
+	"testing"
+)
 
 // TestWrongDMFTFails: deliberately wrong DMFTs — the noise kernel M_C, the
 // response kernel Γ and the memory term of the sample process each scaled
-// by 0.95 and by 1.05 — must fail the criterion of TestSquareSampledVsTheory
-// (the same function, settings, seed and reference), while the true DMFT
-// passes it: the package's tests can tell a 5% error in any of the three
-// from the DMFT. The score logged is the worst deviation in tolerances (the
+// by 0.95 and by 1.05, and a DMFT solved for Δ × 1.05 — must fail the
+// criterion of TestSquareSampledVsTheory (the same function, settings, seed
+// and reference), while the true DMFT passes it: the package's tests can
+// tell a 5% error in any of the three, or in Δ, from the DMFT. (τ has no
+// part in this full-batch problem; the validation's mutation test covers it.) The score logged is the worst deviation in tolerances (the
 // criterion fails above 1).
 func TestWrongDMFTFails(t *testing.T) {
 	for _, c := range []struct {
-		name string
-		q    Perturb
-		pass bool
+		name  string
+		q     Perturb
+		delta float64 // factor on the DMFT's Δ; 0 means 1
+		pass  bool
 	}{
-		{"true DMFT", Perturb{}, true},
-		{"M_C × 0.95", Perturb{MC: 0.95}, false},
-		{"M_C × 1.05", Perturb{MC: 1.05}, false},
-		{"Γ × 0.95", Perturb{Gamma: 0.95}, false},
-		{"Γ × 1.05", Perturb{Gamma: 1.05}, false},
-		{"memory × 0.95", Perturb{Memory: 0.95}, false},
-		{"memory × 1.05", Perturb{Memory: 1.05}, false},
+		{"true DMFT", Perturb{}, 0, true},
+		{"M_C × 0.95", Perturb{MC: 0.95}, 0, false},
+		{"M_C × 1.05", Perturb{MC: 1.05}, 0, false},
+		{"Γ × 0.95", Perturb{Gamma: 0.95}, 0, false},
+		{"Γ × 1.05", Perturb{Gamma: 1.05}, 0, false},
+		{"memory × 0.95", Perturb{Memory: 0.95}, 0, false},
+		{"memory × 1.05", Perturb{Memory: 1.05}, 0, false},
+		// Sampled like the others (ForceSampling), so only Δ differs.
+		{"Δ × 1.05", Perturb{}, 1.05, false},
 	} {
 		set := squareSettings
 		set.Perturb = c.q
-		v, _ := squareVerdict(t, set)
+		q := squareTheory
+		if c.delta != 0 {
+			q.Model.Delta *= c.delta
+		}
+		v, _ := squareVerdictOf(t, q, set)
 		worst := ""
 		for i, n := range v.names {
 			worst += " " + n + " " + fmtScore(v.per[i])
