@@ -36,6 +36,8 @@
 //	solve.go      Solve: batches, their mean and standard errors; march (below)
 //	iterate.go    the damped global iteration
 //	checkpoint.go checkpoints of the march, and resuming from them
+//	flow.go       gradient flow (η → 0) on an adaptive grid (below)
+//	flow_solve.go its grid control, Settings.Grid
 //
 // Row k of every quantity depends only on rows < k. The default method, March,
 // uses this causality to solve the equations in one pass over time with a
@@ -43,6 +45,16 @@
 // extends the Cholesky factor of ΔC by one row, draws each trajectory's ω_k
 // from its law conditional on the trajectory's own past, and averages the new
 // kernel rows. Iterate is the classic damped global iteration, a cross-check.
+//
+// With Settings.Grid = Adaptive{}, Solve solves instead the continuous-time
+// limit η → 0 of full-batch gradient descent, gradient flow (spec §8), on a
+// non-uniform grid: trapezoid quadratures for the memory integrals with the
+// own-time terms implicit, the exponential trapezoid rule for the
+// propagator, and predict–evaluate–correct steps whose predictor–corrector
+// difference is the local error estimate that sets the next step
+// (flow.go). Solution.Times is then the grid, R[k,j] = R(t_k, t_j) and
+// Gamma holds the regular memory kernel Γ_reg(t_k, t_j); Stats.StepErr and
+// Stats.Rejected report the error control.
 //
 // A long march can be checkpointed (Settings.CheckpointDir): each batch is
 // saved periodically and when the solve is cancelled, and a solve given the

@@ -26,6 +26,10 @@ type Settings struct {
 	Batches int
 	// Method is the solution method; default March{}.
 	Method Method
+	// Grid is the time grid; nil means Uniform{}, the discrete-time DMFT at
+	// the problem's η. Adaptive{} solves the continuous-time limit
+	// (gradient flow, full batch only) on a non-uniform grid, with March.
+	Grid Grid
 	// Workers is the number of batches solved in parallel; default
 	// runtime.GOMAXPROCS(0). Results do not depend on it.
 	Workers int
@@ -128,6 +132,19 @@ func (s Settings) Validate() error {
 		return bad("Workers", s.Workers, "at least 1")
 	case s.CheckpointEvery < 0:
 		return bad("CheckpointEvery", s.CheckpointEvery, "a duration >= 0 (0 means 5 minutes)")
+	}
+	if s.Grid != nil {
+		if err := s.Grid.validate(); err != nil {
+			return err
+		}
+		if _, ok := s.Grid.(Adaptive); ok {
+			if _, ok := s.Method.(March); !ok {
+				return bad("Method", s.Method.String(), "march with the adaptive grid", "Grid")
+			}
+			if s.CheckpointDir != "" {
+				return bad("CheckpointDir", s.CheckpointDir, "empty with the adaptive grid: it does not checkpoint yet", "Grid")
+			}
+		}
 	}
 	if _, ok := s.Method.(March); !ok && s.CheckpointDir != "" {
 		return bad("CheckpointDir", s.CheckpointDir, fmt.Sprintf("empty with Method %v: only March checkpoints", s.Method), "Method")

@@ -65,6 +65,9 @@ func Solve(ctx context.Context, p dynamics.Problem, set Settings) (*Solution, er
 	if err != nil {
 		return nil, err
 	}
+	if ad, ok := set.Grid.(Adaptive); ok {
+		return solveFlow(ctx, p, set, ad)
+	}
 	start := time.Now()
 	if exactSquare(p, chain) && !set.ForceSampling && set.Perturb == (Perturb{}) {
 		res, err := solveSquare(p)
@@ -314,6 +317,8 @@ type Stats struct {
 	Resumed         int64     // batch-steps restored from a checkpoint
 	Iterations      int       // iterate: iterations done (the most over batches)
 	Change          []float64 // iterate: sup-norm change per iteration (the largest over batches)
+	StepErr         []float64 // adaptive grid: the local error estimate of each accepted step
+	Rejected        int       // adaptive grid: rejected steps
 	Wall            time.Duration
 	// Time per phase summed over batches (worker CPU time).
 	Weights, Sampling, Response time.Duration

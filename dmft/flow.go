@@ -1,0 +1,373 @@
+package dmft
+
+// Gradient flow (full batch, η → 0) on an adaptive, non-uniform time grid
+// (spec model-and-dmft.md §8). With g = L'(y, r), D = L”(y, r):
+//
+//	sample process  r(t) = c m(t) + ω(t) − Δ ∫₀ᵗ R(t,s) g(s) ds,   ⟨ω(t)ω(s)⟩ = Δ C(t,s)
+//	its response    y(s) = D(t) J_reg(t,s) = −Δ D(s) [D(t) R(t,s) + ∫ₛᵗ y(u) R(u,s) du]
+//	kernels         μ = α⟨c g⟩, M_C(t,s) = αΔ⟨g(t)g(s)⟩, ν = αΔ⟨D⟩, Γ_reg(t,s) = αΔ⟨D(t)J_reg(t,s)⟩
+//	propagator      ∂ₜG(t,s) = −(λ + ν(t)) G(t,s) − ∫ₛᵗ Γ_reg(t,u) G(u,s) du,  G(s,s) = 1,  R = G
+//	overlap         m(t) = G(t,0) m₀ − ∫₀ᵗ G(t,s) μ(s) ds
+//	correlation     C(t,t′) = m m′ + (C₀ − m₀²) G(t,0) G(t′,0) + ∫₀ᵗ∫₀^{t′} G(t,s) M_C(s,s′) G(t′,s′)
+//
+// Every integral is the trapezoid rule on the grid t_0 = 0 < t_1 < …; the
+// own-time term of each integral (R(t,t) = 1) is implicit: a scalar equation
+// r + Δ(h/2) L'(y, r) = a for the sample process (monotone for L” ≥ 0),
+// a division for the response, a linear equation for G. The propagator is
+// stepped by the exponential trapezoid rule (integrating factor for the
+// friction λ + ν, trapezoid for the memory).
+//
+// Step n−1 → n (h = t_n − t_{n−1}) is predict–evaluate–correct: G, m and C
+// at t_n from the kernel row n−1 held constant; then ΔC's Cholesky factor,
+// the trajectories and the kernel row n; then G, m and C again with the true
+// row. The local error estimate is the largest predictor–corrector
+// difference of m, C(t_n,t_n) and G(t_n,·) (relative to max(1, |value|)),
+// largest over the batches, which share one grid: the step is accepted if
+// it is at most Adaptive.Tol, and the next one is h·clamp(0.9√(Tol/err),
+// 0.5, 2), at most Adaptive.MaxStep. A rejected step leaves every batch as
+// it was, except for the white noise drawn for t_n, which is kept for the
+// retry (it belongs to the grid index, not to the time).
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"time"
+
+	"github.com/sgdmft/sgdmft/dynamics"
+	"github.com/sgdmft/sgdmft/internal/rng"
+	"github.com/sgdmft/sgdmft/loss"
+)
+
+// flowBatch is one independent gradient-flow solve: lower-triangular rows
+// of the two-time quantities on the grid, and the trajectories.
+type flowBatch struct {
+	p      dynamics.Problem
+	fn     loss.Func
+	index  int
+	npairs int
+	dm     float64 // Δ in the memory term and the response, times Perturb.Memory
+	adMC   float64 // αΔ·Perturb.MC
+	adG    float64 // αΔ·Perturb.Gamma
+	c0v    float64
+
+	t       []float64   // the grid
+	g       [][]float64 // G(t_n, t_j), j ≤ n
+	gcol    [][]float64 // G(t_u, t_j) at [u−j], u ≥ j: the columns of g
+	c       [][]float64 // C(t_n, t_j), j ≤ n
+	l       [][]float64 // Cholesky factor of ΔC (plus jitter)
+	gam     [][]float64 // Γ_reg(t_n, t_j), j ≤ n
+	mc      [][]float64 // M_C(t_n, t_j), all j on the grid (symmetric)
+	m, mu   []float64
+	nu      []float64
+	tl, te  []float64
+	maxDiag float64
+	clamped int
+
+	cl, y, w, wr []float64
+	eps          [][]float64 // per pair, white noise per grid index
+	rnd          *rand.Rand
+	gv, dv       [][]float64 // per trajectory, g and D per grid index
+
+	// The tentative row of the step being tried.
+	tg, tc, tl1, tgam, tmc []float64
+	tm, tmu, tnu, tloss    float64
+	terr                   float64
+	tgv, tdv               []float64 // per trajectory
+	ybuf, wyb, abuf, vbuf  []float64
+	timing                 timing
+}
+
+func newFlowBatch(p dynamics.Problem, index, npairs int, fresp float64, q Perturb, seed uint64) *flowBatch {
+	q = q.withDefaults()
+	b := &flowBatch{
+		p: p, fn: p.Loss, index: index, npairs: npairs,
+		dm:   q.Memory * p.Model.Delta,
+		adMC: q.MC * p.Alpha * p.Model.Delta, adG: q.Gamma * p.Alpha * p.Model.Delta,
+		c0v: p.C0 - p.M0*p.M0,
+	}
+	nt := 2 * npairs
+	b.cl, b.y, b.w, b.wr = make([]float64, nt), make([]float64, nt), make([]float64, nt), make([]float64, nt)
+	b.gv, b.dv = make([][]float64, nt), make([][]float64, nt)
+	b.tgv, b.tdv = make([]float64, nt), make([]float64, nt)
+	b.eps = make([][]float64, npairs)
+	probs := make([]float64, len(p.Model.Clusters))
+	for i, c := range p.Model.Clusters {
+		probs[i] = c.Prob
+	}
+	n := 0
+	for i, np := range stratify(probs, npairs) {
+		cl := p.Model.Clusters[i]
+		nr := min(np, max(1, int(math.Round(fresp*float64(np)))))
+		for j := 0; j < 2*np; j++ {
+			b.cl[n], b.y[n] = cl.C, cl.Label
+			b.w[n] = cl.Prob / float64(2*np)
+			if j < 2*nr {
+				b.wr[n] = cl.Prob / float64(2*nr)
+			}
+			n++
+		}
+	}
+	b.rnd = rng.New(seed, uint64(index), 0, streamEps)
+	return b
+}
+
+// trap returns the trapezoid weight of node u on [t_a, t_b] of grid t.
+func trap(t []float64, u, a, b int) float64 {
+	switch {
+	case a == b:
+		return 0
+	case u == a:
+		return (t[a+1] - t[a]) / 2
+	case u == b:
+		return (t[b] - t[b-1]) / 2
+	}
+	return (t[u+1] - t[u-1]) / 2
+}
+
+// gRow computes G(t_n, t_j), j ≤ n, into dst from rows < n and the kernel
+// row n (gamN, nuN): the exponential trapezoid step from t_{n−1}.
+func (b *flowBatch) gRow(t []float64, n int, gamN []float64, nuN float64, dst []float64) {
+	i := n - 1
+	h := t[n] - t[i]
+	e := math.Exp(-b.p.Lambda*h - (b.nu[i]+nuN)*h/2)
+	// F_i(j) = Σ_{u=j}^{i} trap(u; j, i) Γ(i,u) G(u,j) and
+	// F'_n(j) = Σ_{u=j}^{i} trap(u; j, n) Γ(n,u) G(u,j), into fi and fn.
+	fi := b.abuf[:n]
+	fn := b.vbuf[:n]
+	clear(fi)
+	clear(fn)
+	gi := b.gam[i]
+	for u := 0; u <= i; u++ {
+		gu := b.g[u]
+		// j < u: u is interior or the end.
+		if u > 0 {
+			axpy(trap(t, u, 0, i)*gi[u], gu[:u], fi[:u])
+			axpy(trap(t, u, 0, n)*gamN[u], gu[:u], fn[:u])
+		}
+		// j = u: the first node.
+		if u < i {
+			fi[u] += (t[u+1] - t[u]) / 2 * gi[u]
+		}
+		fn[u] += (t[u+1] - t[u]) / 2 * gamN[u]
+	}
+	den := 1 + h*h/4*gamN[n]
+	gi0 := b.g[i]
+	for j := 0; j < n; j++ {
+		dst[j] = (e*gi0[j] - h/2*(e*fi[j]+fn[j])) / den
+	}
+	dst[n] = 1
+}
+
+// mcRow computes m(t_n) and C(t_n, t_l), l ≤ n, from G row n and the
+// kernel row n (muN, mcN).
+func (b *flowBatch) mcRow(t []float64, n int, gn []float64, muN float64, mcN []float64, cdst []float64) float64 {
+	mn := gn[0] * b.p.M0
+	for s := 0; s <= n; s++ {
+		mu := muN
+		if s < n {
+			mu = b.mu[s]
+		}
+		mn -= trap(t, s, 0, n) * gn[s] * mu
+	}
+	// v(s′) = Σ_s trap(s; 0, n) G(n,s) M_C(s,s′), s′ ≤ n; the rows
+	// b.mc[s], s < n, hold M_C(s, s′) for all s′ < n.
+	v := b.vbuf[:n+1]
+	clear(v)
+	for s := 0; s <= n; s++ {
+		a := trap(t, s, 0, n) * gn[s]
+		if a == 0 {
+			continue
+		}
+		if s < n {
+			axpy(a, b.mc[s][:n], v[:n])
+			v[n] += a * mcN[s]
+		} else {
+			axpy(a, mcN[:n+1], v)
+		}
+	}
+	// u(s) = trap(s; 0, l) v(s) for s < l, the same for every l > s.
+	u := b.ybuf[:n+1]
+	for s := range u {
+		u[s] = trap(t, s, 0, n) * v[s]
+	}
+	for l := 0; l <= n; l++ {
+		gl, ml := gn, mn
+		if l < n {
+			gl, ml = b.g[l], b.m[l]
+		}
+		x := mn*ml + b.c0v*gn[0]*gl[0]
+		if l > 0 {
+			x += dot(gl[:l], u[:l]) + (t[l]-t[l-1])/2*gl[l]*v[l]
+		}
+		cdst[l] = x
+	}
+	return mn
+}
+
+// cholRow computes row n of the Cholesky factor of ΔC (plus jitter, as in
+// noise.go) from C row n.
+func (b *flowBatch) cholRow(n int, cn, dst []float64, commit bool) error {
+	delta := b.p.Model.Delta
+	for j := 0; j < n; j++ {
+		lj := b.l[j]
+		if lj[j] == 0 {
+			dst[j] = 0
+			continue
+		}
+		dst[j] = (delta*cn[j] - dot(dst[:j], lj[:j])) / lj[j]
+	}
+	diag := delta * cn[n]
+	md := max(b.maxDiag, diag)
+	jit := jitter * md
+	piv := diag + jit - dot(dst[:n], dst[:n])
+	switch {
+	case piv < -jit || math.IsNaN(piv):
+		return fmt.Errorf("dmft: conditional variance %v < 0 at grid point %d (t = %g) in batch %d: ΔC is not positive semi-definite (ΔC[n,n] = %v)", piv, n, b.t[len(b.t)-1], b.index, diag)
+	case piv <= 0:
+		dst[n] = 0
+		if commit {
+			b.clamped++
+		}
+	default:
+		dst[n] = math.Sqrt(piv)
+	}
+	if commit {
+		b.maxDiag = md
+	}
+	return nil
+}
+
+// solveR solves r + a L'(y, r) = rhs by Newton's method safeguarded by
+// bisection; L' is non-decreasing in r when L” ≥ 0, which the solve checks.
+func (b *flowBatch) solveR(y, a, rhs float64) (r, dl, d2l float64, err error) {
+	if a == 0 {
+		_, dl, d2l = b.fn.Eval(y, rhs)
+		return rhs, dl, d2l, nil
+	}
+	_, d0, _ := b.fn.Eval(y, rhs)
+	lo, hi := rhs-a*d0, rhs
+	if lo > hi {
+		lo, hi = hi, lo
+	}
+	r = rhs
+	for it := 0; it < 100; it++ {
+		_, dl, d2l = b.fn.Eval(y, r)
+		f := r + a*dl - rhs
+		if math.Abs(f) <= 1e-13*(1+math.Abs(rhs)) {
+			return r, dl, d2l, nil
+		}
+		if d2l < 0 {
+			return 0, 0, 0, fmt.Errorf("dmft: L'' = %v < 0 at r = %v: gradient flow needs a convex loss in r", d2l, r)
+		}
+		if f > 0 {
+			hi = r
+		} else {
+			lo = r
+		}
+		nr := r - f/(1+a*d2l)
+		if !(nr > lo && nr < hi) {
+			nr = (lo + hi) / 2
+		}
+		r = nr
+	}
+	return 0, 0, 0, fmt.Errorf("dmft: the implicit sample-process equation r + %g L'(r) = %g did not converge in batch %d", a, rhs, b.index)
+}
+
+// evaluate advances the trajectories to grid point n with G row gn, L row
+// ln, m_n, and writes the kernel row n into the tentative fields.
+func (b *flowBatch) evaluate(t []float64, n int, gn, ln []float64, mn float64) error {
+	t0 := time.Now()
+	for len(b.eps[0]) <= n {
+		for p := range b.eps {
+			b.eps[p] = append(b.eps[p], b.rnd.NormFloat64())
+		}
+	}
+	// a_j = trap(j; 0, n) R(n,j), j < n; the own-time term is implicit.
+	a := b.abuf[:n]
+	for j := range a {
+		a[j] = trap(t, j, 0, n) * gn[j]
+	}
+	var own float64
+	if n > 0 {
+		own = b.dm * (t[n] - t[n-1]) / 2
+	}
+	mc := b.tmc[:n+1]
+	clear(mc)
+	var mu, nu, tl, te float64
+	for p := 0; p < b.npairs; p++ {
+		o := dot(ln[:n+1], b.eps[p][:n+1])
+		for hh := 0; hh < 2; hh++ {
+			k := 2*p + hh
+			rhs := b.cl[k]*mn + o - b.dm*dot(a, b.gv[k][:n])
+			o = -o
+			r, dl, d2l, err := b.solveR(b.y[k], own, rhs)
+			if err != nil {
+				return err
+			}
+			w := b.w[k]
+			l, _, _ := b.fn.Eval(b.y[k], r)
+			tl += w * l
+			te += w * b.fn.Error(b.y[k], r)
+			mu += w * b.cl[k] * dl
+			nu += w * d2l
+			b.tgv[k], b.tdv[k] = dl, d2l
+			axpy(w*dl, b.gv[k][:n], mc[:n])
+			mc[n] += w * dl * dl
+		}
+	}
+	if math.IsNaN(mu+tl) || math.IsInf(mu+tl, 0) {
+		return fmt.Errorf("dmft: diverged at t = %g in batch %d: non-finite sample process (μ = %v, loss = %v)", t[n], b.index, mu, tl)
+	}
+	for j := range mc {
+		mc[j] *= b.adMC
+	}
+	b.tmu, b.tnu, b.tloss, b.terr = b.p.Alpha*mu, b.adG*nu, tl, te
+	t1 := time.Now()
+	b.response(t, n, gn)
+	b.timing.Sampling += t1.Sub(t0)
+	b.timing.Response += time.Since(t1)
+	return nil
+}
+
+// response writes Γ_reg(t_n, t_j), j ≤ n, into b.tgam: per trajectory,
+// backwards from y_n = −Δ D_n²,
+//
+//	y_j (1 + Δ D_j h_j/2) = −Δ D_j [D_n R(n,j) + Σ_{u=j+1}^{n} trap(u; j, n) y_u R(u,j)].
+func (b *flowBatch) response(t []float64, n int, gn []float64) {
+	row := b.tgam[:n+1]
+	clear(row)
+	y := b.ybuf[:n+1]
+	wy := b.wyb[:n+1]
+	for k, wr := range b.wr {
+		if wr == 0 {
+			continue
+		}
+		dn := b.tdv[k]
+		if dn == 0 {
+			continue
+		}
+		d := b.dv[k]
+		y[n] = -b.dm * dn * dn
+		wy[n] = trap(t, n, 0, n) * y[n]
+		for j := n - 1; j >= 0; j-- {
+			dj := d[j]
+			if dj == 0 {
+				y[j], wy[j] = 0, 0
+				continue
+			}
+			s := dn * gn[j]
+			// Σ_{u=j+1}^{n} wy_u G(u,j): G(n,j) is the tentative row.
+			s += wy[n] * gn[j]
+			s += dot(wy[j+1:n], b.gcol[j][1:n-j])
+			y[j] = -b.dm * dj * s / (1 + b.dm*dj*(t[j+1]-t[j])/2)
+			if j > 0 {
+				wy[j] = (t[j+1] - t[j-1]) / 2 * y[j]
+			}
+		}
+		axpy(wr, y, row)
+	}
+	for j := range row {
+		row[j] *= b.adG
+	}
+}

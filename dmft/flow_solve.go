@@ -1,0 +1,313 @@
+package dmft
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"time"
+
+	"github.com/sgdmft/sgdmft/dynamics"
+	"golang.org/x/sync/errgroup"
+)
+
+// Grid is the time grid of a solve: Uniform (nil means Uniform) or Adaptive.
+type Grid interface {
+	// String returns the command-line name of the grid.
+	String() string
+	validate() error
+}
+
+// Uniform is the grid t_k = kη of the discrete-time DMFT (spec §4): the
+// exact d → ∞ limit of the algorithm at its learning rate η.
+type Uniform struct{}
+
+// Adaptive solves the continuous-time limit η → 0 (spec §8) on a
+// non-uniform grid with local error control (flow.go). Only full-batch
+// gradient descent is supported (gradient flow); the problem's T is the
+// final time and its η is not a step of the dynamics. The solve is always
+// sampled (also for the square loss).
+type Adaptive struct {
+	// Tol is the local error tolerance per step: the largest
+	// predictor–corrector difference of m, C(t,t) and G(t,·), relative to
+	// max(1, |value|); default 1e-4.
+	Tol float64
+	// Initial is the first step; default 0.01.
+	Initial float64
+	// MaxStep bounds every step; default 1. It also bounds the trapezoid
+	// error of the near-diagonal memory integrals, which the
+	// predictor–corrector difference does not see.
+	MaxStep float64
+}
+
+func (Uniform) String() string  { return "uniform" }
+func (Adaptive) String() string { return "adaptive" }
+func (Uniform) validate() error { return nil }
+
+func (a Adaptive) withDefaults() Adaptive {
+	if a.Tol == 0 {
+		a.Tol = 1e-4
+	}
+	if a.Initial == 0 {
+		a.Initial = 0.01
+	}
+	if a.MaxStep == 0 {
+		a.MaxStep = 1
+	}
+	return a
+}
+
+func (a Adaptive) validate() error {
+	a = a.withDefaults()
+	bad := func(field string, v any, want string) error {
+		return &dynamics.FieldError{Pkg: "dmft", Field: "Adaptive." + field, Value: v, Want: want}
+	}
+	ok := func(x float64) bool { return x > 0 && !math.IsInf(x, 0) }
+	switch {
+	case !ok(a.Tol):
+		return bad("Tol", a.Tol, "a finite value > 0 (0 means 1e-4)")
+	case !ok(a.Initial):
+		return bad("Initial", a.Initial, "a finite value > 0 (0 means 0.01)")
+	case !ok(a.MaxStep):
+		return bad("MaxStep", a.MaxStep, "a finite value > 0 (0 means 1)")
+	}
+	return nil
+}
+
+// grow returns x with length at least n.
+func grow(x []float64, n int) []float64 {
+	if len(x) >= n {
+		return x
+	}
+	return append(x, make([]float64, n-len(x))...)
+}
+
+func (b *flowBatch) buffers(n int) {
+	for _, x := range []*[]float64{&b.abuf, &b.vbuf, &b.ybuf, &b.wyb, &b.tmc, &b.tgam, &b.tg, &b.tc, &b.tl1} {
+		*x = grow(*x, n+1)
+	}
+}
+
+// start sets up grid point 0.
+func (b *flowBatch) start() error {
+	b.buffers(0)
+	b.t = []float64{0}
+	b.g, b.gcol = [][]float64{{1}}, [][]float64{{1}}
+	b.c = [][]float64{{b.p.C0}}
+	b.m = []float64{b.p.M0}
+	l0 := make([]float64, 1)
+	if err := b.cholRow(0, b.c[0], l0, true); err != nil {
+		return err
+	}
+	b.l = [][]float64{l0}
+	if err := b.evaluate(b.t, 0, b.g[0], l0, b.p.M0); err != nil {
+		return err
+	}
+	b.mu, b.nu = []float64{b.tmu}, []float64{b.tnu}
+	b.tl, b.te = []float64{b.tloss}, []float64{b.terr}
+	b.mc = [][]float64{{b.tmc[0]}}
+	b.gam = [][]float64{{b.tgam[0]}}
+	for k := range b.gv {
+		b.gv[k] = append(b.gv[k], b.tgv[k])
+		b.dv[k] = append(b.dv[k], b.tdv[k])
+	}
+	return nil
+}
+
+// try attempts the step to grid point n = len(b.t) at time t[n] (t holds
+// the grid and the new time) and returns its local error estimate; the
+// corrected row is kept in the tentative fields for accept.
+func (b *flowBatch) try(t []float64, n int) (float64, error) {
+	b.buffers(n)
+	t0 := time.Now()
+	// Predict with the kernel row n−1 held constant.
+	gamP := append(append([]float64(nil), b.gam[n-1]...), b.gam[n-1][n-1])
+	mcP := append(append([]float64(nil), b.mc[n-1][:n]...), b.mc[n-1][n-1])
+	gp := make([]float64, n+1)
+	cp := make([]float64, n+1)
+	b.gRow(t, n, gamP, b.nu[n-1], gp)
+	mp := b.mcRow(t, n, gp, b.mu[n-1], mcP, cp)
+	ln := b.tl1[:n+1]
+	if err := b.cholRow(n, cp, ln, false); err != nil {
+		return 0, err
+	}
+	b.timing.Weights += time.Since(t0)
+	// Evaluate the trajectories and the kernel row n.
+	if err := b.evaluate(t, n, gp, ln, mp); err != nil {
+		return 0, err
+	}
+	// Correct with the true row.
+	t1 := time.Now()
+	gc, cc := b.tg[:n+1], b.tc[:n+1]
+	b.gRow(t, n, b.tgam, b.tnu, gc)
+	b.tm = b.mcRow(t, n, gc, b.tmu, b.tmc, cc)
+	b.timing.Weights += time.Since(t1)
+	if math.IsNaN(b.tm) || math.IsInf(b.tm, 0) || math.IsNaN(cc[n]) || math.IsInf(cc[n], 0) || cc[n] > blowUp {
+		return 0, fmt.Errorf("dmft: diverged at t = %g in batch %d: m = %v, C(t,t) = %v", t[n], b.index, b.tm, cc[n])
+	}
+	rel := func(x, y float64) float64 { return math.Abs(x-y) / math.Max(1, math.Abs(x)) }
+	err := math.Max(rel(b.tm, mp), rel(cc[n], cp[n]))
+	for j := 0; j < n; j++ {
+		err = math.Max(err, math.Abs(gc[j]-gp[j]))
+	}
+	return err, nil
+}
+
+// accept appends the tried step's row n at time tn.
+func (b *flowBatch) accept(tn float64, n int) error {
+	cp := func(x []float64) []float64 { return append([]float64(nil), x[:n+1]...) }
+	b.t = append(b.t, tn)
+	gn := cp(b.tg)
+	b.g = append(b.g, gn)
+	for j := 0; j < n; j++ {
+		b.gcol[j] = append(b.gcol[j], gn[j])
+	}
+	b.gcol = append(b.gcol, []float64{1})
+	b.c = append(b.c, cp(b.tc))
+	ln := make([]float64, n+1)
+	if err := b.cholRow(n, b.c[n], ln, true); err != nil {
+		return err
+	}
+	b.l = append(b.l, ln)
+	b.m = append(b.m, b.tm)
+	b.mu, b.nu = append(b.mu, b.tmu), append(b.nu, b.tnu)
+	b.tl, b.te = append(b.tl, b.tloss), append(b.te, b.terr)
+	for s := 0; s < n; s++ {
+		b.mc[s] = append(b.mc[s], b.tmc[s])
+	}
+	b.mc = append(b.mc, cp(b.tmc))
+	b.gam = append(b.gam, cp(b.tgam))
+	for k := range b.gv {
+		b.gv[k] = append(b.gv[k], b.tgv[k])
+		b.dv[k] = append(b.dv[k], b.tdv[k])
+	}
+	return nil
+}
+
+// result returns the batch's solution on its grid: R[k,j] = G(t_k, t_j)
+// and Gamma[k,j] = Γ_reg(t_k, t_j) (j ≤ k); Mu holds μ.
+func (b *flowBatch) result() *result {
+	k1 := len(b.t)
+	res := &result{
+		m: b.m, mu: b.mu, trainLoss: b.tl, trainErr: b.te,
+		c: make([]float64, k1*k1), r: make([]float64, k1*k1),
+		mc: make([]float64, k1*k1), gamma: make([]float64, k1*k1),
+		ctt: make([]float64, k1), clamped: b.clamped, timing: b.timing,
+	}
+	for k := 0; k < k1; k++ {
+		res.ctt[k] = b.c[k][k]
+		for j := 0; j <= k; j++ {
+			res.c[k*k1+j], res.c[j*k1+k] = b.c[k][j], b.c[k][j]
+			res.mc[k*k1+j], res.mc[j*k1+k] = b.mc[k][j], b.mc[k][j]
+			res.r[k*k1+j] = b.g[k][j]
+			res.gamma[k*k1+j] = b.gam[k][j]
+		}
+	}
+	return res
+}
+
+// solveFlow solves gradient flow on the adaptive grid (flow.go): the
+// batches march in lockstep on one grid, each step accepted or rejected on
+// the largest error estimate over the batches.
+func solveFlow(ctx context.Context, p dynamics.Problem, set Settings, ad Adaptive) (*Solution, error) {
+	if p.Algo != dynamics.GD {
+		return nil, &dynamics.FieldError{Pkg: "dmft", Field: "Grid", Value: set.Grid.String(), With: []string{"Algo"},
+			Want: fmt.Sprintf("uniform for %v: the adaptive grid solves gradient flow (gd) only", p.Algo)}
+	}
+	ad = ad.withDefaults()
+	start := time.Now()
+	npairs := set.Samples / 2
+	ncl := len(p.Model.Clusters)
+	nb := min(set.Batches, npairs/ncl)
+	if nb < 1 {
+		return nil, fmt.Errorf("dmft: Samples = %d too few for %d clusters: want at least %d (one antithetic pair per cluster)", set.Samples, ncl, 2*ncl)
+	}
+	fresp := float64(set.ResponseSamples) / float64(set.Samples)
+	bs := make([]*flowBatch, nb)
+	for i := range bs {
+		np := (i+1)*npairs/nb - i*npairs/nb
+		bs[i] = newFlowBatch(p, i, np, fresp, set.Perturb, set.Seed)
+	}
+	each := func(f func(i int, b *flowBatch) error) error {
+		var g errgroup.Group
+		g.SetLimit(set.Workers)
+		for i, b := range bs {
+			g.Go(func() error { return f(i, b) })
+		}
+		return g.Wait()
+	}
+	if err := each(func(_ int, b *flowBatch) error { return b.start() }); err != nil {
+		return nil, err
+	}
+	grid := []float64{0}
+	var stepErr []float64
+	rejected := 0
+	errs := make([]float64, nb)
+	h := ad.Initial
+	for grid[len(grid)-1] < p.T {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		tn := grid[len(grid)-1]
+		hh := min(h, ad.MaxStep)
+		if tn+hh >= p.T*(1-1e-12) {
+			hh = p.T - tn
+		}
+		if hh < 1e-10*math.Max(1, p.T) {
+			return nil, fmt.Errorf("dmft: adaptive step underflow (h = %g) at t = %g: the tolerance %g cannot be met", hh, tn, ad.Tol)
+		}
+		n := len(grid)
+		tt := append(grid[:n:n], tn+hh)
+		if err := each(func(i int, b *flowBatch) error {
+			e, err := b.try(tt, n)
+			errs[i] = e
+			return err
+		}); err != nil {
+			return nil, err
+		}
+		e := 0.0
+		for _, x := range errs {
+			e = math.Max(e, x)
+		}
+		fac := 2.0
+		if e > 0 {
+			fac = math.Min(2, math.Max(0.5, 0.9*math.Sqrt(ad.Tol/e)))
+		}
+		if e > ad.Tol {
+			rejected++
+			h = hh * fac
+			continue
+		}
+		if err := each(func(_ int, b *flowBatch) error { return b.accept(tt[n], n) }); err != nil {
+			return nil, err
+		}
+		grid = tt
+		stepErr = append(stepErr, e)
+		h = hh * fac
+		if set.Reached != nil {
+			for i := range bs {
+				set.Reached(i, tt[n])
+			}
+		}
+		if set.Progress != nil {
+			set.Progress(int64(math.Round(1000*tt[n]/p.T)), 1000)
+		}
+	}
+	results := make([]*result, nb)
+	for i, b := range bs {
+		results[i] = b.result()
+	}
+	sol := combine(p, results, false)
+	copy(sol.Times, grid)
+	sol.Stats.Method = "flow"
+	sol.Stats.Batches = nb
+	sol.Stats.Samples = 2 * npairs
+	sol.Stats.ResponseSamples = set.ResponseSamples
+	sol.Stats.StepErr = stepErr
+	sol.Stats.Rejected = rejected
+	for _, r := range results {
+		sol.addTiming(r.timing)
+		sol.Stats.Clamped += r.clamped
+	}
+	sol.Stats.Wall = time.Since(start)
+	return sol, nil
+}
