@@ -3,16 +3,19 @@ package dmft
 import (
 	"context"
 	"flag"
+	"fmt"
 	"math"
-	"runtime"
+	"strings"
 	"testing"
 	"time"
 
-	"github.com/sgdmft/sgdmft/dynamics"
 	"github.com/sgdmft/sgdmft/theory"
 )
 
-var flowMeasure = flag.Bool("flowmeasure", false, "run TestFlowMeasure*, the measurements behind the adaptive grid's allowances and its cost (minutes)")
+var (
+	flowMeasure = flag.Bool("flowmeasure", false, "run TestFlowMeasure*, the measurements behind the adaptive grid's allowances and its cost (minutes)")
+	flowCase    = flag.String("flowcase", "adaptive,100,1e-2,20000", "TestFlowMeasureCost: grid (uniform or adaptive), T, η or Tol, N")
+)
 
 // TestFlowMeasureSquare measures the discretisation error of the adaptive
 // gradient-flow solve against the exact square-loss curves: for each Tol,
@@ -25,7 +28,7 @@ func TestFlowMeasureSquare(t *testing.T) {
 	if !*flowMeasure {
 		t.Skip("a measurement: -flowmeasure")
 	}
-	for _, T := range []float64{20, 100} {
+	for _, T := range []float64{20} {
 		for _, tol := range []float64{1e-2, 3e-3, 1e-3, 3e-4} {
 			p := squareTheory
 			p.T = T
@@ -51,43 +54,40 @@ func TestFlowMeasureSquare(t *testing.T) {
 	}
 }
 
-// TestFlowMeasureCost measures the adaptive solve of the logistic gradient
-// flow of issue 9 (α = 2, Δ = 0.5, ρ = 0.5, λ = 0.05, C0 = 1) against the
-// uniform gd march to t = 40 at η = 0.1, at the same N.
+// TestFlowMeasureCost measures one solve of the logistic gradient flow of
+// issue 9 (α = 2, Δ = 0.5, ρ = 0.5, λ = 0.05, C0 = 1): the uniform gd
+// march (grid uniform, η = Tol field) or the adaptive solve, given as
+// -flowcase grid,T,tol-or-eta,N; peak memory from /usr/bin/time -v:
 //
-//	go test ./dmft -run FlowMeasureCost -flowmeasure -v -timeout 2h
+//	go test -c -o /tmp/dmft.test ./dmft
+//	/usr/bin/time -v /tmp/dmft.test -test.run FlowMeasureCost -flowmeasure -flowcase uniform,40,0.1,20000 -test.v
+//	/usr/bin/time -v /tmp/dmft.test -test.run FlowMeasureCost -flowmeasure -flowcase adaptive,100,1e-2,20000 -test.v
 func TestFlowMeasureCost(t *testing.T) {
 	if !*flowMeasure {
 		t.Skip("a measurement: -flowmeasure")
 	}
-	n := 20000
-	if testing.Short() {
-		n = 4000
+	var grid string
+	var T, x float64
+	var n int
+	if _, err := fmt.Sscanf(strings.ReplaceAll(*flowCase, ",", " "), "%s %g %g %d", &grid, &T, &x, &n); err != nil {
+		t.Fatalf("-flowcase %q: %v", *flowCase, err)
 	}
-	p := twoCluster(dynamics.GD, 40)
-	p.Lambda = 0.05
-	var ms runtime.MemStats
-	sol, err := Solve(context.Background(), p, Settings{Samples: n, Seed: 1})
+	p := flowLogistic(T)
+	set := Settings{Samples: n, Seed: 1}
+	if grid == "uniform" {
+		p.Eta = x
+	} else {
+		set.Grid = Adaptive{Tol: x}
+	}
+	sol, err := Solve(context.Background(), p, set)
 	if err != nil {
 		t.Fatal(err)
 	}
-	runtime.ReadMemStats(&ms)
-	t.Logf("uniform gd η = 0.1 to t = 40, N = %d: %d steps, wall %v (W %v S %v R %v), heap sys %d MB", n, len(sol.Times), sol.Stats.Wall, sol.Stats.Weights, sol.Stats.Sampling, sol.Stats.Response, ms.HeapSys>>20)
-	for _, T := range []float64{10, 100, 1000} {
-		for _, tol := range []float64{1e-3} {
-			p.T = T
-			sol, err := Solve(context.Background(), p, Settings{Samples: n, Seed: 1, Grid: Adaptive{Tol: tol}})
-			if err != nil {
-				t.Fatal(err)
-			}
-			runtime.ReadMemStats(&ms)
-			k := len(sol.Times) - 1
-			hs := []float64{}
-			for _, i := range []int{1, k / 4, k / 2, 3 * k / 4, k} {
-				hs = append(hs, sol.Times[i]-sol.Times[i-1])
-			}
-			t.Logf("adaptive Tol %g to t = %g: %d points (%d rejected), steps at 0, ¼, ½, ¾, end: %.3g; wall %v (W %v S %v R %v), heap sys %d MB; m(T) = %.5f ± %.1e, Ctt(T) = %.5f ± %.1e",
-				tol, T, len(sol.Times), sol.Stats.Rejected, hs, sol.Stats.Wall, sol.Stats.Weights, sol.Stats.Sampling, sol.Stats.Response, ms.HeapSys>>20, sol.M[k], sol.MSE[k], sol.Ctt[k], sol.CttSE[k])
-		}
+	k := len(sol.Times) - 1
+	var hs []float64
+	for _, i := range []int{1, k / 4, k / 2, 3 * k / 4, k} {
+		hs = append(hs, sol.Times[i]-sol.Times[i-1])
 	}
+	t.Logf("%s: %d points (%d rejected), steps at 0, ¼, ½, ¾, end: %.3g; wall %v (W %v S %v R %v); m(T) = %.5f ± %.1e, Ctt(T) = %.5f ± %.1e, train loss %.5f, test error %.5f",
+		*flowCase, len(sol.Times), sol.Stats.Rejected, hs, sol.Stats.Wall, sol.Stats.Weights, sol.Stats.Sampling, sol.Stats.Response, sol.M[k], sol.MSE[k], sol.Ctt[k], sol.CttSE[k], sol.TrainLoss[k], sol.TestErr[k])
 }

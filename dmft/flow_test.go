@@ -261,3 +261,33 @@ func TestFlowLogisticVsUniform(t *testing.T) {
 		}
 	}
 }
+
+// TestFlowGridGrows: on the logistic flow, which slows down as it relaxes
+// towards its fixed point (λ = 0.05), the adaptive step grows from its
+// initial value: over t ∈ [50, 100] the steps are at least 20 times the
+// first one (they reach MaxStep = 1 when the dynamics is slow, 0.01 at the
+// start: 100 times), where a grid that did not adapt would keep 0.01.
+func TestFlowGridGrows(t *testing.T) {
+	ad := Adaptive{Tol: 1e-2}
+	sol, err := Solve(context.Background(), flowLogistic(100), Settings{Samples: 2000, Batches: 4, Seed: 5, Grid: ad})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ts := sol.Times
+	first := ts[1] - ts[0]
+	late := math.Inf(1)
+	for k := 1; k < len(ts)-1; k++ { // the last step may be shortened to end at T
+		if ts[k-1] >= 50 {
+			late = math.Min(late, ts[k]-ts[k-1])
+		}
+	}
+	t.Logf("%d grid points to t = 100 (the uniform march at η = 0.1: 1001), %d rejected; first step %.3g, smallest step in [50, 100] %.3g; wall %v", len(ts), sol.Stats.Rejected, first, late, sol.Stats.Wall)
+	if !(late >= 20*first) {
+		t.Errorf("smallest step in [50, 100] %.3g, want at least 20 × the first step %.3g", late, first)
+	}
+	for i, e := range sol.Stats.StepErr {
+		if !(e <= ad.Tol) {
+			t.Errorf("accepted step %d with error estimate %g > Tol = %g", i, e, ad.Tol)
+		}
+	}
+}
