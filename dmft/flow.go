@@ -75,6 +75,8 @@ type flowBatch struct {
 	terr                   float64
 	tgv, tdv               []float64 // per trajectory
 	ybuf, wyb, abuf, vbuf  []float64
+	ybuf4, wy4             []float64 // response scratch, four trajectories
+	act                    []int     // response: trajectories with D_n ≠ 0
 	timing                 timing
 }
 
@@ -333,39 +335,60 @@ func (b *flowBatch) evaluate(t []float64, n int, gn, ln []float64, mn float64) e
 // response writes Γ_reg(t_n, t_j), j ≤ n, into b.tgam: per trajectory,
 // backwards from y_n = −Δ D_n²,
 //
-//	y_j (1 + Δ D_j h_j/2) = −Δ D_j [D_n R(n,j) + Σ_{u=j+1}^{n} trap(u; j, n) y_u R(u,j)].
+//	y_j (1 + Δ D_j h_j/2) = −Δ D_j [D_n R(n,j) + Σ_{u=j+1}^{n} trap(u; j, n) y_u R(u,j)],
+//
+// y_j = D_n J_reg(t_n, t_j). Four trajectories at a time share each load of
+// the column G(·, t_j), and their four sums hide the add latency.
 func (b *flowBatch) response(t []float64, n int, gn []float64) {
 	row := b.tgam[:n+1]
 	clear(row)
-	y := b.ybuf[:n+1]
-	wy := b.wyb[:n+1]
+	n1 := n + 1
+	b.ybuf4 = grow(b.ybuf4, 4*n1)
+	b.wy4 = grow(b.wy4, 4*n1)
+	act := b.act[:0]
 	for k, wr := range b.wr {
-		if wr == 0 {
-			continue
+		if wr != 0 && b.tdv[k] != 0 {
+			act = append(act, k)
 		}
-		dn := b.tdv[k]
-		if dn == 0 {
-			continue
+	}
+	b.act = act
+	wEnd := trap(t, n, 0, n)
+	for g := 0; g < len(act); g += 4 {
+		nt := min(4, len(act)-g)
+		var y, wy, d [4][]float64
+		var dn [4]float64
+		for i := 0; i < 4; i++ {
+			k := act[g+min(i, nt-1)] // pad with the last trajectory
+			d[i], dn[i] = b.dv[k], b.tdv[k]
+			y[i], wy[i] = b.ybuf4[i*n1:(i+1)*n1], b.wy4[i*n1:(i+1)*n1]
+			y[i][n] = -b.dm * dn[i] * dn[i]
+			wy[i][n] = wEnd * y[i][n]
 		}
-		d := b.dv[k]
-		y[n] = -b.dm * dn * dn
-		wy[n] = trap(t, n, 0, n) * y[n]
 		for j := n - 1; j >= 0; j-- {
-			dj := d[j]
-			if dj == 0 {
-				y[j], wy[j] = 0, 0
-				continue
+			col := b.gcol[j][1 : n-j] // G(t_u, t_j), u = j+1 … n−1
+			a0, a1, a2, a3 := wy[0][j+1:n], wy[1][j+1:n], wy[2][j+1:n], wy[3][j+1:n]
+			a0, a1, a2, a3 = a0[:len(col)], a1[:len(col)], a2[:len(col)], a3[:len(col)]
+			var s [4]float64
+			for u, r := range col {
+				s[0] += a0[u] * r
+				s[1] += a1[u] * r
+				s[2] += a2[u] * r
+				s[3] += a3[u] * r
 			}
-			s := dn * gn[j]
-			// Σ_{u=j+1}^{n} wy_u G(u,j): G(n,j) is the tentative row.
-			s += wy[n] * gn[j]
-			s += dot(wy[j+1:n], b.gcol[j][1:n-j])
-			y[j] = -b.dm * dj * s / (1 + b.dm*dj*(t[j+1]-t[j])/2)
+			hj := (t[j+1] - t[j]) / 2
+			var wj float64
 			if j > 0 {
-				wy[j] = (t[j+1] - t[j-1]) / 2 * y[j]
+				wj = (t[j+1] - t[j-1]) / 2
+			}
+			for i := 0; i < 4; i++ {
+				dj := d[i][j]
+				yj := -b.dm * dj * ((dn[i]+wy[i][n])*gn[j] + s[i]) / (1 + b.dm*dj*hj)
+				y[i][j], wy[i][j] = yj, wj*yj
 			}
 		}
-		axpy(wr, y, row)
+		for i := 0; i < nt; i++ {
+			axpy(b.wr[act[g+i]], y[i], row)
+		}
 	}
 	for j := range row {
 		row[j] *= b.adG
