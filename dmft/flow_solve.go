@@ -25,7 +25,9 @@ type Uniform struct{}
 // non-uniform grid with local error control (flow.go). Only full-batch
 // gradient descent is supported (gradient flow); the problem's T is the
 // final time and its η is not a step of the dynamics. The solve is always
-// sampled (also for the square loss).
+// sampled (also for the square loss). Settings.Reached is called for each
+// batch at each accepted step, and Settings.Progress with the simulated
+// time in thousandths of T (done, 1000), both from the solving goroutine.
 type Adaptive struct {
 	// Tol is the local error tolerance per step: the largest
 	// predictor–corrector difference of m, C(t,t) and G(t,·), relative to

@@ -269,11 +269,20 @@ func TestFlowLogisticVsUniform(t *testing.T) {
 // start: 100 times), where a grid that did not adapt would keep 0.01.
 func TestFlowGridGrows(t *testing.T) {
 	ad := Adaptive{Tol: 1e-2}
-	sol, err := Solve(context.Background(), flowLogistic(100), Settings{Samples: 2000, Batches: 4, Seed: 5, Grid: ad})
+	var reached []float64
+	var done, total int64
+	set := Settings{Samples: 2000, Batches: 4, Seed: 5, Grid: ad,
+		Reached:  func(b int, t float64) { reached = append(reached, t) }, // the flow calls it from one goroutine
+		Progress: func(d, t int64) { done, total = d, t },
+	}
+	sol, err := Solve(context.Background(), flowLogistic(100), set)
 	if err != nil {
 		t.Fatal(err)
 	}
 	ts := sol.Times
+	if len(reached) != 4*(len(ts)-1) || reached[len(reached)-1] != 100 || done != total {
+		t.Errorf("Reached called %d times (last t = %v), want 4 batches × %d steps ending at 100; Progress ended at %d/%d", len(reached), reached[len(reached)-1], len(ts)-1, done, total)
+	}
 	first := ts[1] - ts[0]
 	late := math.Inf(1)
 	for k := 1; k < len(ts)-1; k++ { // the last step may be shortened to end at T
