@@ -150,8 +150,8 @@ const proxMaxIter = 300
 // is below ProxTol·(1 + |a| + |x|).
 func proxNewton(m Margin, a, v float64) (p, dp float64, err error) {
 	slopes := func(z float64) (dl, d2l float64) { _, dl, d2l = m.Eval(z); return dl, d2l }
-	if s, ok := m.(sloper); ok {
-		slopes = s.slopes
+	if _, ok := m.(Logistic); ok { // exactly the logistic: a type embedding it may override Eval
+		slopes = Logistic{}.slopes
 	}
 	if !(v > 0) || math.IsInf(v, 1) || math.IsNaN(a) || math.IsInf(a, 0) {
 		return math.NaN(), math.NaN(), fmt.Errorf("loss: %s: prox at a = %v, v = %v: want finite a and 0 < v < ∞", m.Name(), a, v)
@@ -203,16 +203,8 @@ func proxNewton(m Margin, a, v float64) (p, dp float64, err error) {
 	return math.NaN(), math.NaN(), fmt.Errorf("loss: %s: prox at a = %v, v = %v did not converge to %.1g in %d iterations (bracket [%v, %v])", m.Name(), a, v, ProxTol, proxMaxIter, lo, hi)
 }
 
-// sloper is implemented by losses that give ℓ' and ℓ” more cheaply than
-// Eval, which also computes ℓ: the Newton prox needs only the slopes.
-type sloper interface {
-	slopes(z float64) (dl, d2l float64)
-}
-
-var _ sloper = Logistic{}
-
 // slopes returns ℓ'(z) = −σ(−z) and ℓ”(z) = σ(−z)σ(z), as Eval does,
-// without the logarithm.
+// without the logarithm: the Newton prox needs only the slopes.
 func (Logistic) slopes(z float64) (dl, d2l float64) {
 	e := math.Exp(-math.Abs(z))
 	sm := 1 / (1 + e) // σ(−z) for z < 0
