@@ -124,10 +124,11 @@ type continuityReport struct {
 
 // checkContinuity compares each interior point i of a curve (rs at alphas,
 // equally spaced in ln α with step h) with the cubic through its neighbours
-// i−2, i−1, i+1, i+2, relative to the largest |value| of the five or
-// contFloor times the largest on the curve (a training loss of 1e-30, a
-// Gaussian tail beyond the quadrature's ±12σ, varies by orders of magnitude
-// between neighbours and is 0 to the solver's accuracy). A smooth
+// i−2, i−1, i+1, i+2: in ln x where the five values are positive (a
+// training loss that is a Gaussian tail, 1e-11 here and 1e-10 at the next
+// point, is smooth in log), else relative to the largest |value| of the
+// five; values below contFloor times the largest on the curve are not
+// compared (a training loss of 1e-30 is 0 to the solver's accuracy). A smooth
 // curve deviates by O(h⁴) (up to ~1e-3 here at sharp features such as the
 // interpolation peak of the square loss or the separability crossover at
 // small λ); an isolated jump J by ~J at any spacing. So a point that
@@ -155,13 +156,23 @@ func checkContinuityAt(e ERM, alphas []float64, rs []ERMResult, lo, hi int) cont
 	}
 	dev := func(o ermObservable, us [4]float64, nb [4]ERMResult, u0 float64, x0 float64) float64 {
 		var xs [4]float64
-		sc := math.Max(math.Abs(x0), floor[o.name])
+		sc, pos := math.Abs(x0), x0 > 0
 		for j := range nb {
 			xs[j] = o.get(nb[j])
 			sc = math.Max(sc, math.Abs(xs[j]))
+			pos = pos && xs[j] > 0
 		}
-		if sc == 0 {
-			return 0
+		if sc <= floor[o.name] {
+			return 0 // below the curve's floor: zero to the solver's accuracy
+		}
+		if pos {
+			// A positive quantity is compared in log: a Gaussian tail
+			// e^{−x²/2} is smooth there, and a relative jump J is J.
+			var ls [4]float64
+			for j, x := range xs {
+				ls[j] = math.Log(x)
+			}
+			return math.Abs(cubicAt(us, ls, u0) - math.Log(x0))
 		}
 		return math.Abs(cubicAt(us, xs, u0)-x0) / sc
 	}

@@ -330,3 +330,39 @@ func TestERMHingeSubgradient(t *testing.T) {
 		}
 	}
 }
+
+// TestERMIssueIndependentSolve (with -erm.full: minutes) re-solves the
+// cases of TestERMIssueCases from the old solver's start with the old
+// solver's method — plain damped iteration, θ = 1/2 — on the independent
+// map (indepSolve: bisection prox, trapezoidal averages), to a relative
+// change below 1e-13 per step, and compares with ERM.Solve: agreement to
+// 1e-9 relative (the damped iteration's distance to its fixed point is
+// ≤ 1e-13·r/(1 − r)/θ ≤ 1e-11 for contraction factors r ≤ 0.98; the maps
+// agree to ~1e-14).
+func TestERMIssueIndependentSolve(t *testing.T) {
+	if !*ermFull {
+		t.Skip("independent damped iteration: run with -erm.full")
+	}
+	var es []ERM
+	for _, a := range append(issueAlphas(), 2) {
+		es = append(es, ERM{Model: mixture.TwoCluster(0.5, 0.5), Alpha: a, Lambda: 0.01, Loss: loss.Logistic{}})
+	}
+	es = append(es, ERM{Model: mixture.TwoCluster(0.2, 0.25), Alpha: 3, Lambda: 0.01, Loss: loss.Logistic{}, Bias: true})
+	for _, e := range es {
+		r := solved(t, e)
+		x, iters, ok := indepSolve(e, 1e-13, 20000)
+		if !ok {
+			t.Errorf("α=%.4f bias=%v: the independent damped iteration did not converge in %d iterations", e.Alpha, e.Bias, iters)
+			continue
+		}
+		worst := 0.0
+		for k, v := range [4]float64{r.M, r.Ctt, r.V, r.Bias} {
+			worst = math.Max(worst, math.Abs(x[k]-v)/math.Max(1, math.Abs(v)))
+		}
+		t.Logf("α=%.4f bias=%v: Newton m=%.12f q=%.12f V=%.10f b=%.10f (%d iterations); independent damped m=%.12f q=%.12f V=%.10f b=%.10f (%d iterations); largest relative difference %.2g",
+			e.Alpha, e.Bias, r.M, r.Ctt, r.V, r.Bias, r.Iterations, x[0], x[1], x[2], x[3], iters, worst)
+		if !(worst <= 1e-9) {
+			t.Errorf("α=%.4f bias=%v: ERM.Solve and the independent solve differ by %.3g", e.Alpha, e.Bias, worst)
+		}
+	}
+}
