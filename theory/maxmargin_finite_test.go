@@ -380,8 +380,12 @@ func separabilityOnset(mod mixture.Model, bias bool, ac float64, d int, seed uin
 // onset of separability at finite d — the largest n/d at which the λ = 0
 // logistic fit still has no finite minimiser (logisticSeparable) — averaged
 // over 32 seeds at d = 50, 100, 200 and extrapolated in 1/d, within
-// extrapTol standard errors; without and with a bias (Δ = 2, ρ = 0.2). It
-// proves it can fail: α_c at Δ×1.05 fails.
+// extrapTol standard errors; without and with a bias (Δ = 2, ρ = 0.2). The
+// onset fluctuates by ~0.4/√(d/50) from seed to seed, so the intercept is
+// known to ±0.05–0.08 (2% of α_c): a 5% error in Δ, which moves α_c by
+// 1.5% here, is below that resolution (measured: 0.9 and 0.2 SE). It
+// proves it can fail: α_c×1.1 fails, and so does, with a bias, the
+// threshold without one (3.61 against 2.73).
 func TestSeparabilityFiniteD(t *testing.T) {
 	if !*ermFull {
 		t.Skip("finite-d separability by logistic Newton: run with -erm.full")
@@ -393,9 +397,11 @@ func TestSeparabilityFiniteD(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		wrong, err := SeparabilityThreshold(mixture.TwoCluster(0.2, 2.1), bias)
-		if err != nil {
-			t.Fatal(err)
+		wrongs := map[string]float64{"α_c×1.1": 1.1 * ac}
+		if bias {
+			if wrongs["α_c without bias"], err = SeparabilityThreshold(mod, false); err != nil {
+				t.Fatal(err)
+			}
 		}
 		var means, ses []float64
 		for _, d := range ds {
@@ -419,13 +425,17 @@ func TestSeparabilityFiniteD(t *testing.T) {
 			means, ses = append(means, m[0]), append(ses, se[0])
 		}
 		a, se := extrapolate(ds, means, ses)
-		z, zw := math.Abs(a-ac)/se, math.Abs(a-wrong)/se
-		t.Logf("Δ=2 ρ=0.2 bias=%v: α_c %.4f | %s | 1/d→0 %.4f ± %.4f (%.1f SE; α_c at Δ×1.05 = %.4f: %.1f SE)", bias, ac, fmtMeans(ds, means, ses), a, se, z, wrong, zw)
+		z := math.Abs(a-ac) / se
+		t.Logf("Δ=2 ρ=0.2 bias=%v: α_c %.4f | %s | 1/d→0 %.4f ± %.4f (%.1f SE)", bias, ac, fmtMeans(ds, means, ses), a, se, z)
 		if z > extrapTol {
 			t.Errorf("bias=%v: α_c = %v, finite-d onset extrapolated %v ± %v", bias, ac, a, se)
 		}
-		if zw <= extrapTol {
-			t.Errorf("bias=%v: α_c at Δ×1.05 (%v) passes", bias, wrong)
+		for name, w := range wrongs {
+			zw := math.Abs(a-w) / se
+			t.Logf("    %s = %.4f: %.1f SE", name, w, zw)
+			if zw <= extrapTol {
+				t.Errorf("bias=%v: %s (%v) passes", bias, name, w)
+			}
 		}
 	}
 }

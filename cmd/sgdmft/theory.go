@@ -63,9 +63,9 @@ var theoryKinds = []theoryKind{
 // kindFlags are the flags that only some kinds use.
 var kindFlags = []string{"loss", "lambda", "C0", "eta", "dt", "T", "every", "bias"}
 
-// sweepFlags are the flags that take a list or range of values, for erm
+// curveParams are the flags that take a list or range of values, for erm
 // and max-margin.
-var sweepFlags = []string{"alpha", "lambda", "delta", "rho"}
+var curveParams = []string{"alpha", "lambda", "delta", "rho"}
 
 func init() {
 	register(command{"theory", "closed forms at d = ∞: square-loss GD curves, ridge ERM, max margin", runTheory})
@@ -147,7 +147,7 @@ func runTheory(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	}
 	// One value each for square-flow; at most one list or range otherwise.
 	var swept []string
-	for _, name := range sweepFlags {
+	for _, name := range curveParams {
 		if v := f.values(name); len(v.vals) > 1 {
 			if p.Kind == "square-flow" {
 				return usagef("%s: a list or range of values applies to --kind erm and max-margin", f.show(name))
@@ -357,7 +357,7 @@ func erm(ctx context.Context, f *cmdFlags, p *theoryParams, args []string, stdou
 		return map[string]float64{"alpha": q.Alpha, "lambda": q.Lambda, "delta": q.Delta, "rho": q.Rho}
 	}
 	err = output.Write(p.Out, meta, func(dir *output.Dir) error {
-		for _, pn := range sweepFlags {
+		for _, pn := range curveParams {
 			col := make([]float64, len(rs))
 			for i := range rs {
 				col[i] = params(i)[pn]
