@@ -471,7 +471,15 @@ func compareColumns(t *testing.T, name string, th ERM, c finiteCols) (lines []st
 		}
 		a, se := extrapolate(c.ds, c.means[k], c.ses[k])
 		w := o.get(want)
-		z := math.Abs(a-w) / se
+		// The finite-d solver's own accuracy: the hinge's dual coordinate
+		// descent stops with margins within 1e-8 of their optimum, so its
+		// training loss (1e-20 at d = ∞ where every sample clears the
+		// margin) is known to 1e-8 only, below its standard error of ~1e-10.
+		floor := 0.0
+		if _, ok := th.Loss.(loss.Hinge); ok && o.name == "train_loss" {
+			floor = 1e-8
+		}
+		z := math.Abs(a-w) / math.Hypot(se, floor)
 		mark := ""
 		if z > extrapTol {
 			failed++
