@@ -25,8 +25,8 @@ import (
 // pair (Keerthi et al. 2001), both on the Gram matrix, until the largest
 // violation of the optimality conditions is ≤ 1e-9. It returns the
 // max-margin quantities normalised to |w|²/d = 1: overlap (w·v*)/(|w||v*|),
-// margin 1/√q, bias b/√q, and the test error; an error if the data are not
-// separable (the dual grows without bound).
+// margin 1/√q and bias b/√q (the caller adds the test error of its model);
+// an error if the data are not separable (the dual grows without bound).
 func hardMargin(ds *mixture.Dataset, n int, bias bool) (MaxMarginResult, error) {
 	d := ds.D
 	x := mat.NewDense(n, d, ds.X[:n*d])
@@ -136,9 +136,7 @@ func hardMargin(ds *mixture.Dataset, n int, bias bool) (MaxMarginResult, error) 
 	qq := vec.Dot(w, w) / float64(d)
 	sq := math.Sqrt(qq)
 	vs := math.Sqrt(vec.Dot(ds.Vstar, ds.Vstar) / float64(d))
-	r := MaxMarginResult{Overlap: vec.Dot(w, ds.Vstar) / float64(d) / (sq * vs), Margin: 1 / sq, Bias: b / sq}
-	r.TestErr = TestError(mixture.TwoCluster(0.5, 1), loss.Linear{}, r.Overlap, 1, r.Bias) // replaced by the caller's model
-	return r, nil
+	return MaxMarginResult{Overlap: vec.Dot(w, ds.Vstar) / float64(d) / (sq * vs), Margin: 1 / sq, Bias: b / sq}, nil
 }
 
 // mmObs are the compared max-margin quantities.
