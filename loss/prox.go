@@ -52,12 +52,37 @@ func NewProx(m Margin) (Prox, error) {
 	return px, nil
 }
 
-// Eval returns P_v(a) and dP_v/da.
+// Eval returns P_v(a) and dP_v/da; both are NaN where Solve returns an
+// error.
 func (px Prox) Eval(a, v float64) (p, dp float64) {
-	if px.closed != nil {
-		return px.closed.Prox(a, v)
+	p, dp, _, err := px.Solve(a, v)
+	if err != nil {
+		return math.NaN(), math.NaN()
 	}
-	return newtonProx(px.m, a, v)
+	return p, dp
+}
+
+// Solve returns P = P_v(a), P' = dP_v/da and the slope s = (a − P)/v,
+// which is ℓ'(P) where ℓ is differentiable and, at a kink, the subgradient
+// the prox selects (the hinge's P sticks to z = 1 for a ∈ [1 − v, 1] with
+// s running over [−1, 0]). For a closed form, s is computed as (a − P)/v:
+// for v ≫ 1 that keeps its relative accuracy where ℓ'(P) = −(1 − P) would
+// lose it in the cancellation of 1 − P (square loss, P → 1). Without a
+// closed form, P is found by Newton's method safeguarded by bisection
+// (proxNewton) to within ProxTol·(1 + |a| + |P|) of the exact root, and
+// s = ℓ'(P); an iteration that does not reach that bound, or a loss that
+// returns NaN, is an error, never a number.
+func (px Prox) Solve(a, v float64) (p, dp, s float64, err error) {
+	if px.closed != nil {
+		p, dp = px.closed.Prox(a, v)
+		return p, dp, (a - p) / v, nil
+	}
+	p, dp, err = proxNewton(px.m, a, v)
+	if err != nil {
+		return p, dp, math.NaN(), err
+	}
+	_, s, _ = px.m.Eval(p)
+	return p, dp, s, nil
 }
 
 // Kinks returns, in increasing order, the a where P_v is not smooth: P_v(a)
@@ -100,56 +125,91 @@ func (Hinge) Prox(a, v float64) (p, dp float64) {
 	return 1, 0
 }
 
-// newtonProx solves (P − a)/v + ℓ'(P) = 0 for a convex margin loss with
-// continuous ℓ' by Newton's method safeguarded by bisection on a bracket
-// (the left side is increasing in P). For ℓ' ∈ [−1, 0] (logistic) the first
-// bracket [a, a + v] already holds the root; it is widened otherwise. NaN if
-// no bracket is found (ℓ' unbounded in the wrong direction).
-func newtonProx(m Margin, a, v float64) (p, dp float64) {
-	g := func(x float64) (float64, float64) {
-		_, d1, d2 := m.Eval(x)
-		return (x-a)/v + d1, 1/v + d2
+// ProxTol is the accuracy of the iterative prox: |P − P*| ≤ ProxTol·(1 +
+// |a| + |P|), about 20 units of round-off in the terms of the prox equation
+// (P − a)/v + ℓ'(P) = 0, which limit any method.
+const ProxTol = 4e-15
+
+// proxMaxIter bounds the safeguarded Newton iteration. The bracket at least
+// halves every second iteration, so 300 iterations shrink any finite
+// bracket by 2^150 or more: beyond every bracket of float64 numbers.
+const proxMaxIter = 300
+
+// proxNewton solves g(x) = (x − a)/v + ℓ'(x) = 0 for a convex margin loss
+// with continuous ℓ'. g increases with slope g' = 1/v + ℓ” ≥ 1/v, so
+//
+//   - the root lies between a and the explicit step a − vℓ'(a): g(a) = ℓ'(a)
+//     and g(a − vℓ'(a)) = ℓ'(a − vℓ'(a)) − ℓ'(a) have opposite signs (ℓ' is
+//     non-decreasing), a bracket that is kept through the iteration;
+//   - |x − x*| ≤ v|g(x)| at any x, an error bound.
+//
+// Each iteration takes the Newton step when it stays inside the bracket and
+// at least halves the previous step, else bisects (as rtsafe in Numerical
+// Recipes), so it converges for any a and v: quadratically once close,
+// never slower than bisection. It stops when the error bound or the bracket
+// is below ProxTol·(1 + |a| + |x|).
+func proxNewton(m Margin, a, v float64) (p, dp float64, err error) {
+	slopes := func(z float64) (dl, d2l float64) { _, dl, d2l = m.Eval(z); return dl, d2l }
+	if _, ok := m.(Logistic); ok { // exactly the logistic: a type embedding it may override Eval
+		slopes = Logistic{}.slopes
 	}
-	lo, hi := a, a+v
-	for i := 0; ; i++ { // widen until g(lo) ≤ 0 ≤ g(hi)
-		gl, _ := g(lo)
-		gh, _ := g(hi)
-		if gl <= 0 && gh >= 0 {
+	if !(v > 0) || math.IsInf(v, 1) || math.IsNaN(a) || math.IsInf(a, 0) {
+		return math.NaN(), math.NaN(), fmt.Errorf("loss: %s: prox at a = %v, v = %v: want finite a and 0 < v < ∞", m.Name(), a, v)
+	}
+	d0, d20 := slopes(a)
+	if d0 == 0 { // a is the root
+		return a, 1 / (1 + v*d20), nil
+	}
+	lo, hi := a, a-v*d0
+	if hi < lo {
+		lo, hi = hi, lo
+	}
+	// Start from the Newton step off a, if it falls inside the bracket.
+	x := a - d0/(1/v+d20)
+	if !(x > lo && x < hi) {
+		x = lo + (hi-lo)/2
+	}
+	step := hi - lo // the step before last, for the halving test
+	prev := step
+	for i := 0; i < proxMaxIter; i++ {
+		d1, d2 := slopes(x)
+		gx, dg := (x-a)/v+d1, 1/v+d2
+		if math.IsNaN(gx) || math.IsNaN(dg) {
 			break
 		}
-		if i > 60 {
-			return math.NaN(), math.NaN()
+		tol := ProxTol * (1 + math.Abs(a) + math.Abs(x))
+		if gx == 0 || v*math.Abs(gx) <= tol {
+			return x, 1 / (1 + v*d2), nil
 		}
-		w := hi - lo
-		if gl > 0 {
-			lo -= w
-		}
-		if gh < 0 {
-			hi += w
-		}
-	}
-	_, d0, _ := m.Eval(a)
-	x := a - v*d0 // one explicit step from a
-	if !(x > lo && x < hi) {
-		x = (lo + hi) / 2
-	}
-	for i := 0; i < 100; i++ {
-		gx, dg := g(x)
-		if gx > 0 {
-			hi = x
-		} else {
+		if gx < 0 {
 			lo = x
+		} else {
+			hi = x
+		}
+		if hi-lo <= tol {
+			x = lo + (hi-lo)/2
+			_, d2 := slopes(x)
+			return x, 1 / (1 + v*d2), nil
 		}
 		nx := x - gx/dg
-		if !(nx > lo && nx < hi) {
-			nx = (lo + hi) / 2
-		}
-		if math.Abs(nx-x) <= 1e-15*math.Max(1, math.Abs(x)) || hi-lo <= 1e-15*math.Max(1, math.Abs(x)) {
-			x = nx
-			break
+		if nx > lo && nx < hi && math.Abs(nx-x) <= prev/2 {
+			prev, step = step, math.Abs(nx-x)
+		} else {
+			nx = lo + (hi-lo)/2
+			prev, step = step, (hi-lo)/2
 		}
 		x = nx
 	}
-	_, _, d2 := m.Eval(x)
-	return x, 1 / (1 + v*d2)
+	return math.NaN(), math.NaN(), fmt.Errorf("loss: %s: prox at a = %v, v = %v did not converge to %.1g in %d iterations (bracket [%v, %v])", m.Name(), a, v, ProxTol, proxMaxIter, lo, hi)
+}
+
+// slopes returns ℓ'(z) = −σ(−z) and ℓ”(z) = σ(−z)σ(z), as Eval does,
+// without the logarithm: the Newton prox needs only the slopes.
+func (Logistic) slopes(z float64) (dl, d2l float64) {
+	e := math.Exp(-math.Abs(z))
+	sm := 1 / (1 + e) // σ(−z) for z < 0
+	if z >= 0 {
+		sm = e / (1 + e)
+	}
+	return -sm, sm * (1 - sm)
 }

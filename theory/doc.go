@@ -1,6 +1,7 @@
 // Package theory holds closed forms used as oracles for the simulator and
 // the DMFT: fresh-sample (test) quantities, the exact learning curves of
-// square-loss gradient descent, and the ridge ERM fixed point.
+// square-loss gradient descent, the ridge ERM fixed point, and its λ → 0⁺
+// limit on separable data, the max-margin classifier.
 //
 // References:
 //
@@ -54,17 +55,46 @@
 //	ω = y m + √(Δq) ξ,  p = argmin_x [(x − ω)²/(2V) + ℓ(y(x + b))],  f = (p − ω)/V,
 //	V̂ = α E[ℓ''/(1 + Vℓ'')],  q̂ = α E[f²],  m̂ = α E[y f],  E[f] = 0 (bias),
 //
-// solved by damped iteration with a Newton step on b; training error
-// P[y(p + b) < 0] in closed form through the prox threshold a₀ = Vℓ'(0).
+// with a Newton step on b as the bias component of the map x → F(x),
+// x = (m, q, V, b). ERM.Solve runs Newton's method on F(x) − x in
+// (m, ln q, ln V, b) (finite-difference Jacobian, Broyden updates, line
+// search, damped steps as fallback, a path from λ = 1 when a start fails)
+// and declares convergence on the residual |F(x) − x| ≤ 1e-11, which it
+// reports with the Newton correction (an estimate of the distance to the
+// fixed point); ERMPath solves along a parameter by continuation. The
+// averages are adaptive Gauss–Legendre quadrature with an error estimate
+// (≤ 1e-13), split at the prox kinks: at small λ, V is large and the prox
+// of a smooth loss turns from P ≈ a + V to P ≈ a within O(1) of a, which
+// panels of fixed width in ξ miss. Training error P[y(p + b) < 0] in closed
+// form through the prox threshold a₀ = Vℓ'(0).
 // The ERM sees the loss only through its proximal operator (loss.Prox:
 // closed forms for square, squared hinge and hinge, a safeguarded Newton
-// iteration for any other smooth convex loss), so it works for every
-// registered margin loss.
+// iteration for any other smooth convex loss, solved to its tolerance or an
+// error), so it works for every registered margin loss; f = −yℓ'(P) uses
+// the slope the prox selects, which for the hinge's samples held on the
+// margin (P = 1) is (a − 1)/V, not the one-sided ℓ'(1) = 0.
 //
-// References for the ERM equations, in addition to the above:
+// Max margin (the λ → 0⁺ limit on separable data; Gardner 1988, Mignacco et
+// al. 2020): with |w|²/d = 1 and margin κ, the constraints can be met iff
+//
+//	α Σ_y ρ_y H((κ − m − yb)/√Δ) ≤ 1 − m²,   H(t) = E[(t − G)₊²] = (1 + t²)Φ(t) + tφ(t),
+//
+// and MaxMargin maximises κ over (m, b) (a concave problem); the
+// separability threshold is α_c = max_{m,b} (1 − m²)/Σ_y ρ_y H((−m − yb)/√Δ)
+// (SeparabilityThreshold; Cover's 2 as Δ → ∞). ERM at λ = 0 on separable
+// data (α < α_c) has no unique finite minimiser and is reported as such.
+//
+// References for the ERM equations and the max margin, in addition to the
+// above:
 //
 //	B. Loureiro, G. Sicuro, C. Gerbelot, A. Pacco, F. Krzakala,
 //	L. Zdeborová, "Learning Gaussian mixtures with generalized linear
 //	models: precise asymptotics in high dimensions", NeurIPS 2021,
 //	arXiv:2106.03791.
+//	E. Gardner, "The space of interactions in neural network models",
+//	J. Phys. A 21, 257 (1988).
+//	Z. Deng, A. Kammoun, C. Thrampoulidis, "A model of double descent for
+//	high-dimensional binary linear classification", arXiv:1911.05822.
+//	D. Soudry, E. Hoffer, M. S. Nacson, S. Gunasekar, N. Srebro, "The
+//	implicit bias of gradient descent on separable data", JMLR 19 (2018).
 package theory // import "github.com/sgdmft/sgdmft/theory"
