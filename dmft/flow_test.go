@@ -7,7 +7,6 @@ import (
 	"testing"
 
 	"github.com/sgdmft/sgdmft/dynamics"
-	"github.com/sgdmft/sgdmft/theory"
 )
 
 // flowDisc bounds the discretisation error of the adaptive gradient-flow
@@ -42,44 +41,8 @@ func flowSquareVerdict(t *testing.T, q dynamics.Problem, T float64, set Settings
 	if sol.Stats.Method != "flow" {
 		t.Fatalf("solved by %q, want flow", sol.Stats.Method)
 	}
-	p := squareTheory
-	pts, err := theory.SquareGD{Alpha: p.Alpha, Delta: p.Model.Delta, Lambda: p.Lambda, C0: p.C0}.Curve(nil, sol.Times)
-	if err != nil {
-		t.Fatal(err)
-	}
 	tol := set.Grid.(Adaptive).withDefaults().Tol
-	at := make([]int, len(pts)-1)
-	for i := range at {
-		at[i] = i + 1
-	}
-	var cs []comparison
-	for _, c := range []struct {
-		o dynamics.Observable
-		f func(theory.SquarePoint) float64
-	}{
-		{dynamics.M, func(q theory.SquarePoint) float64 { return q.M }},
-		{dynamics.Ctt, func(q theory.SquarePoint) float64 { return q.Ctt }},
-		{dynamics.TrainLoss, func(q theory.SquarePoint) float64 { return q.TrainLoss }},
-		{dynamics.TestErr, func(q theory.SquarePoint) float64 { return q.TestErr }},
-	} {
-		want := make([]float64, len(pts))
-		for k, q := range pts {
-			want[k] = c.f(q)
-		}
-		a, nb := dmftEstimate(sol, c.o)
-		coef := batchBias[c.o] / float64(nb)
-		if c.o == dynamics.M {
-			coef = 0
-		}
-		cs = append(cs, comparison{
-			name:  c.o.String(),
-			a:     a,
-			b:     exact(want),
-			allow: func(_ int, v float64) float64 { return (coef+flowDisc*tol)*scale(v) + 1e-8*math.Max(1, math.Abs(v)) },
-			at:    at,
-		})
-	}
-	return judge(familyRate, cs...), sol
+	return judge(familyRate, squareComparisons(t, sol, 0, flowDisc*tol)...), sol
 }
 
 // TestFlowSquareVsTheory: the adaptive gradient-flow solve of the square
