@@ -17,6 +17,7 @@ import (
 	"github.com/sgdmft/sgdmft/internal/rng"
 	"github.com/sgdmft/sgdmft/internal/vec"
 	"github.com/sgdmft/sgdmft/loss"
+	"github.com/sgdmft/sgdmft/mixture"
 )
 
 func dot(x, y []float64) float64 { return vec.Dot(x, y) }
@@ -172,26 +173,7 @@ func newBatch(p dynamics.Problem, chain dynamics.Chain, index, npairs int, fresp
 		b.ybuf4 = make([]float64, 4*k1)
 		b.act = make([]int, 0, nt)
 	}
-	probs := make([]float64, len(p.Model.Clusters))
-	for i, c := range p.Model.Clusters {
-		probs[i] = c.Prob
-	}
-	if npairs == 0 {
-		return b
-	}
-	n := 0
-	for i, np := range stratify(probs, npairs) {
-		cl := p.Model.Clusters[i]
-		nr := min(np, max(1, int(math.Round(fresp*float64(np)))))
-		for j := 0; j < 2*np; j++ {
-			b.cl[n], b.y[n] = cl.C, cl.Label
-			b.w[n] = cl.Prob / float64(2*np)
-			if j < 2*nr {
-				b.wr[n] = cl.Prob / float64(2*nr)
-			}
-			n++
-		}
-	}
+	layout(p.Model, npairs, fresp, b.cl, b.y, b.w, b.wr)
 	return b
 }
 
@@ -211,5 +193,34 @@ func (b *batch) draw(seed uint64, iter int) {
 func (b *batch) advance() {
 	if !b.full {
 		b.chain.Advance(b.sel, b.rnd)
+	}
+}
+
+// layout stratifies 2·npairs trajectories over the clusters of model in
+// antithetic pairs, at least one pair each: trajectory n gets its cluster
+// position cl[n], label y[n], its weight w[n] = p_cluster/(trajectories of
+// the cluster) in the averages ⟨·⟩, and its weight wr[n] in Γ for the
+// fraction fresp of each cluster's pairs that enter the response (at least
+// one pair), zero for the others.
+func layout(model mixture.Model, npairs int, fresp float64, cl, y, w, wr []float64) {
+	if npairs == 0 {
+		return
+	}
+	probs := make([]float64, len(model.Clusters))
+	for i, c := range model.Clusters {
+		probs[i] = c.Prob
+	}
+	n := 0
+	for i, np := range stratify(probs, npairs) {
+		c := model.Clusters[i]
+		nr := min(np, max(1, int(math.Round(fresp*float64(np)))))
+		for j := 0; j < 2*np; j++ {
+			cl[n], y[n] = c.C, c.Label
+			w[n] = c.Prob / float64(2*np)
+			if j < 2*nr {
+				wr[n] = c.Prob / float64(2*nr)
+			}
+			n++
+		}
 	}
 }

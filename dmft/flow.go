@@ -93,23 +93,7 @@ func newFlowBatch(p dynamics.Problem, index, npairs int, fresp float64, q Pertur
 	b.gv, b.dv = make([][]float64, nt), make([][]float64, nt)
 	b.tgv, b.tdv = make([]float64, nt), make([]float64, nt)
 	b.eps = make([][]float64, npairs)
-	probs := make([]float64, len(p.Model.Clusters))
-	for i, c := range p.Model.Clusters {
-		probs[i] = c.Prob
-	}
-	n := 0
-	for i, np := range stratify(probs, npairs) {
-		cl := p.Model.Clusters[i]
-		nr := min(np, max(1, int(math.Round(fresp*float64(np)))))
-		for j := 0; j < 2*np; j++ {
-			b.cl[n], b.y[n] = cl.C, cl.Label
-			b.w[n] = cl.Prob / float64(2*np)
-			if j < 2*nr {
-				b.wr[n] = cl.Prob / float64(2*nr)
-			}
-			n++
-		}
-	}
+	layout(p.Model, npairs, fresp, b.cl, b.y, b.w, b.wr)
 	b.rnd = rng.New(seed, uint64(index), 0, streamEps)
 	return b
 }
