@@ -54,6 +54,9 @@ func Solve(ctx context.Context, p dynamics.Problem, set Settings) (*Solution, er
 	if err := p.Validate(); err != nil {
 		return nil, err
 	}
+	if p.Teacher != nil {
+		return nil, errors.New("dmft: the teacher–student data model is not supported yet")
+	}
 	if !loss.IsSmooth(p.Loss.Margin) {
 		return nil, fmt.Errorf("dmft: loss %T is not supported: its L'' has a δ part (use the squared hinge, or simulate)", p.Loss.Margin)
 	}

@@ -7,6 +7,7 @@ import (
 
 	"github.com/sgdmft/sgdmft/loss"
 	"github.com/sgdmft/sgdmft/mixture"
+	"github.com/sgdmft/sgdmft/teacher"
 )
 
 // Algorithm is the selection rule of the training dynamics.
@@ -46,16 +47,20 @@ func ParseAlgorithm(name string) (Algorithm, error) {
 // window. It is shared by the finite-d simulator and the DMFT, which solve
 // the same recursion (spec model-and-dmft.md §2).
 type Problem struct {
-	Model  mixture.Model
-	Loss   loss.Func
-	Alpha  float64   // sample ratio n/d, > 0
-	Lambda float64   // ridge λ ≥ 0
-	Algo   Algorithm // selection rule
-	B      float64   // batch fraction in (0, 1]; zero means 1 (only allowed for gd)
-	Tau    float64   // persistence time for psgd and sgf, > 0
-	Eta    float64   // learning rate (time step for sgf), > 0
-	T      float64   // final time; the run has round(T/Eta) ≥ 1 steps
-	M0, C0 float64   // initial overlap m(0) and norm C(0) = |w_0|²/d, C0 ≥ m0²
+	Model mixture.Model
+	// Teacher, if not nil, is the data model instead of Model, which must
+	// then be the zero Model: the single-index teacher–student model of
+	// package teacher.
+	Teacher *teacher.Model
+	Loss    loss.Func
+	Alpha   float64   // sample ratio n/d, > 0
+	Lambda  float64   // ridge λ ≥ 0
+	Algo    Algorithm // selection rule
+	B       float64   // batch fraction in (0, 1]; zero means 1 (only allowed for gd)
+	Tau     float64   // persistence time for psgd and sgf, > 0
+	Eta     float64   // learning rate (time step for sgf), > 0
+	T       float64   // final time; the run has round(T/Eta) ≥ 1 steps
+	M0, C0  float64   // initial overlap m(0) and norm C(0) = |w_0|²/d, C0 ≥ m0²
 }
 
 // maxSteps bounds the number of steps, to catch a T/η typo before any work.
@@ -64,7 +69,14 @@ const maxSteps = 50_000_000
 // Validate checks every field, reporting the first bad one as a
 // *FieldError that states its allowed range.
 func (p Problem) Validate() error {
-	if err := ValidateModel("dynamics", p.Model); err != nil {
+	if p.Teacher != nil {
+		if len(p.Model.Clusters) != 0 || p.Model.Delta != 0 {
+			return &FieldError{Pkg: "dynamics", Field: "Model", Want: "the zero Model when Teacher is set (one data model)", With: []string{"Teacher"}}
+		}
+		if err := p.Teacher.Validate(); err != nil {
+			return &FieldError{Pkg: "dynamics", Field: "Teacher", Err: err}
+		}
+	} else if err := ValidateModel("dynamics", p.Model); err != nil {
 		return err
 	}
 	bad := func(field string, v any, want string, with ...string) error {

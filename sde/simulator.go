@@ -2,6 +2,7 @@ package sde
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"math"
 	"math/rand/v2"
@@ -120,6 +121,9 @@ func (e *Ensemble) MeanSE(o dynamics.Observable) (mean, se []float64) {
 func Simulate(ctx context.Context, p dynamics.Problem, set Settings) (*Ensemble, error) {
 	if err := p.Validate(); err != nil {
 		return nil, err
+	}
+	if p.Teacher != nil {
+		return nil, errors.New("sde: the teacher–student data model is not supported yet")
 	}
 	if err := set.Validate(); err != nil {
 		return nil, err
