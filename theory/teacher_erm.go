@@ -190,9 +190,19 @@ func (e TeacherERM) Solve() (TeacherERMResult, error) {
 	return r, nil
 }
 
-// coldStart: a small overlap, q = 1, and the response of a loss with ℓ” = 1.
+// coldStart is the large-λ solution, w ≈ V|ℓ'(0)|Σ_μ y_μ x_μ/√d with
+// V = 1/(λ + α): m = ακgV, q = (α²κ² + α)g²V², g = |ℓ'(0)|; exact as
+// λ → ∞ and a start of the right scale for any λ.
 func (e TeacherERM) coldStart() ermState {
-	return ermState{m: 0.3, q: 1, v: 1 / (e.Lambda + e.Alpha)}
+	kappa, _ := e.moments()
+	_, dl0, _ := e.Loss.Eval(0)
+	g := math.Abs(dl0)
+	if g == 0 {
+		g = 1
+	}
+	v := 1 / (e.Lambda + e.Alpha)
+	a := e.Alpha
+	return ermState{m: a * kappa * g * v, q: (a*a*kappa*kappa + a) * g * g * v * v, v: v}
 }
 
 // squareClosedForm solves the square-loss equations (see TeacherERM) and
