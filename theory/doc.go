@@ -97,4 +97,26 @@
 //	high-dimensional binary linear classification", arXiv:1911.05822.
 //	D. Soudry, E. Hoffer, M. S. Nacson, S. Gunasekar, N. Srebro, "The
 //	implicit bias of gradient descent on separable data", JMLR 19 (2018).
+//
+// Teacher–student data (package teacher: x ~ N(0, I_d), h0 = v*·x/√d,
+// y = h0 + σε or sign(h0 + σε)). TeacherSquare is the exact d = ∞ curve of
+// square-loss GD or flow for the linear teacher: with S = XᵀX/d
+// (Marchenko–Pastur of ratio α, atom (1 − α)₊ at 0), ζ = s + λ, z = ζ − λ,
+// and e, g the propagators above,
+//
+//	m = M0 ∫e + ∫g z,   Ctt = C0 ∫e² + 2M0 ∫e g z + ∫g² z² + σ² ∫g² z,
+//	test MSE = 1 + σ² − 2m + Ctt,
+//
+// the training loss likewise (TeacherSquare), each point with its
+// quadrature error. TeacherERM is the ridge ERM fixed point without bias,
+// with (h0, ω) jointly Gaussian (E h0 ω = m, E ω² = q):
+//
+//	V = 1/(λ + V̂),  m = m̂/(λ + V̂),  q = (m̂² + q̂)/(λ + V̂)²,
+//	V̂ = α E[−∂_ω f],  q̂ = α E[f²],  m̂ = α E[f (h0 − mω/q)]/(1 − m²/q),
+//
+// one-dimensional in ω for the sign teacher (P(y | ω) = Φ(y mω/(q s)),
+// s² = 1 − m²/q + σ²), solved by Newton's method with its residual, and in
+// closed form for the square loss (linear teacher: equal to
+// TeacherSquare.Limit). The sign teacher's test error is
+// arccos(m/√(Ctt(1 + σ²)))/π.
 package theory // import "github.com/sgdmft/sgdmft/theory"
