@@ -118,5 +118,9 @@
 // s² = 1 − m²/q + σ²), solved by Newton's method with its residual, and in
 // closed form for the square loss (linear teacher: equal to
 // TeacherSquare.Limit). The sign teacher's test error is
-// arccos(m/√(Ctt(1 + σ²)))/π.
+// arccos(m/√(Ctt(1 + σ²)))/π. Reference for these equations:
+//
+//	B. Aubin, F. Krzakala, Y. M. Lu, L. Zdeborová, "Generalization error in
+//	high-dimensional perceptrons: approaching Bayes error with convex
+//	optimization", NeurIPS 2020, arXiv:2006.06560.
 package theory // import "github.com/sgdmft/sgdmft/theory"

@@ -22,8 +22,8 @@ import (
 // of full-batch gradient descent or flow when λ > 0; for the linear teacher
 // it equals TeacherSquare.Limit.
 //
-// The fixed-point equations (Gordon / replica; Loureiro et al. 2021 with a
-// teacher of unit norm): the student field of a training sample, before its
+// The fixed-point equations (Gordon / replica; Aubin et al. 2020, see
+// doc.go, with a teacher of unit norm): the student field of a training sample, before its
 // own contribution, is ω with (h0, ω) jointly Gaussian, E h0² = 1,
 // E ω² = q, E h0 ω = m; with p = argmin_x [(x − ω)²/(2V) + L(y, x)] and
 // f = (p − ω)/V,
