@@ -250,10 +250,10 @@ func (e TeacherERM) averages(px loss.Prox, x ermState) (tsAverages, error) {
 	}
 	sq := math.Sqrt(q)
 	s := math.Sqrt(v0 + e.Teacher.Noise*e.Teacher.Noise)
-	c := m / sq / s // ω0/s = c ξ
 	if s == 0 {
 		return out, fmt.Errorf("theory: TeacherERM averages at m = %v, q = %v: the labels are deterministic given ω (m² = q, σ = 0)", m, q)
 	}
+	c := m / sq / s // (m/q)ω/s = cξ
 	var kinks []float64
 	for _, k := range px.Kinks(v) {
 		kinks = append(kinks, k/sq, -k/sq)
