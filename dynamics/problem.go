@@ -73,8 +73,11 @@ func (p Problem) Validate() error {
 		if len(p.Model.Clusters) != 0 || p.Model.Delta != 0 {
 			return &FieldError{Pkg: "dynamics", Field: "Model", Want: "the zero Model when Teacher is set (one data model)", With: []string{"Teacher"}}
 		}
-		if err := p.Teacher.Validate(); err != nil {
-			return &FieldError{Pkg: "dynamics", Field: "Teacher", Err: err}
+		if p.Teacher.Link == nil {
+			return &FieldError{Pkg: "dynamics", Field: "Teacher.Link", Want: "a link: " + strings.Join(teacher.LinkNames(), ", ")}
+		}
+		if err := p.Teacher.Validate(); err != nil { // the link is set: the noise
+			return &FieldError{Pkg: "dynamics", Field: "Teacher.Noise", Value: p.Teacher.Noise, Err: err}
 		}
 	} else if err := ValidateModel("dynamics", p.Model); err != nil {
 		return err
@@ -90,7 +93,7 @@ func (p Problem) Validate() error {
 		// Real labels: the loss is the square loss against the target
 		// (teacher.Loss), the only margin loss with a meaning there.
 		if _, err := teacher.NewLoss(*p.Teacher, p.Loss); err != nil {
-			return &FieldError{Pkg: "dynamics", Field: "Loss", Want: "the square loss for a teacher with real-valued labels", With: []string{"Teacher"}, Err: err}
+			return &FieldError{Pkg: "dynamics", Field: "Loss", Want: "the square loss for a teacher with real-valued labels", With: []string{"Teacher.Link"}, Err: err}
 		}
 	case !(p.Alpha > 0) || !finite(p.Alpha):
 		return bad("Alpha", p.Alpha, "a finite value > 0")

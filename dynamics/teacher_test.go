@@ -22,12 +22,15 @@ func TestValidateTeacher(t *testing.T) {
 	}
 	withModel := base(teacher.Sign{}, loss.Logistic{})
 	withModel.Model = mixture.TwoCluster(0.5, 0.5)
+	noisy := base(teacher.Sign{}, loss.Logistic{})
+	noisy.Teacher.Noise = -0.1
 	for _, c := range []struct {
 		p     Problem
 		field string
 	}{
 		{withModel, "Model"},
-		{base(nil, loss.Square{}), "Teacher"},
+		{base(nil, loss.Square{}), "Teacher.Link"},
+		{noisy, "Teacher.Noise"},
 		{base(teacher.Linear{}, loss.Logistic{}), "Loss"},
 		{base(teacher.ReLU{}, loss.Hinge{}), "Loss"},
 	} {
