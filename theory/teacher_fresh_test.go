@@ -146,3 +146,16 @@ func TestTeacherDegenerate(t *testing.T) {
 		t.Errorf("relu, w = 0: test MSE %v, want %v", e, want)
 	}
 }
+
+func ExampleTeacherTestError() {
+	const m, q = 0.6, 1.0 // overlap w·v*/d and norm |w|²/d
+	sign := teacher.Model{Link: teacher.Sign{}}
+	lin := teacher.Model{Link: teacher.Linear{}, Noise: 0.5}
+	fmt.Printf("sign teacher: test error %.4f (arccos(m/√q)/π = %.4f)\n", TeacherTestError(sign, loss.Linear{}, m, q), math.Acos(m/math.Sqrt(q))/math.Pi)
+	fmt.Printf("linear teacher, σ = 0.5: test MSE %.4f (1 − 2m + q + σ² = %.4f)\n", TeacherTestError(lin, loss.Linear{}, m, q), 1-2*m+q+0.25)
+	fmt.Printf("its square loss %.4f\n", TeacherTestLoss(lin, loss.Func{Margin: loss.Square{}, Output: loss.Linear{}}, m, q))
+	// Output:
+	// sign teacher: test error 0.2952 (arccos(m/√q)/π = 0.2952)
+	// linear teacher, σ = 0.5: test MSE 1.0500 (1 − 2m + q + σ² = 1.0500)
+	// its square loss 0.5250
+}
