@@ -20,17 +20,19 @@ import (
 
 // Settings controls a finite-d simulation. Zero values mean the defaults.
 type Settings struct {
-	D           int                // dimension d; default 1000
-	Seeds       int                // ensemble size; default 8
-	Workers     int                // parallel workers; default runtime.GOMAXPROCS(0)
-	Every       int                // record every Every steps (and the last); default 1
-	TestSamples int                // fresh test samples per seed; default 10000, negative for none
-	RawCentroid bool               // keep the raw draw of v* instead of |v*|² = d
+	D           int // dimension d; default 1000
+	Seeds       int // ensemble size; default 8
+	Workers     int // parallel workers; default runtime.GOMAXPROCS(0)
+	Every       int // record every Every steps (and the last); default 1
+	TestSamples int // fresh test samples per seed; default 10000, negative for none
+	// RawCentroid keeps the raw draw of v* instead of |v*|² = d (for a
+	// teacher, h0 then has variance |v*|²/d, which the closed forms take as 1).
+	RawCentroid bool
 	Integrator  integrators.Method // default Euler (the SGD recursion itself)
 	// Float32 stores the data matrix in float32: a step is bound by memory
 	// bandwidth, so this halves its cost. Each entry of X is rounded by at
 	// most 2⁻²⁴ relative, an O(1e-7) perturbation of the data; products and
-	// sums stay in float64. Data.X is then nil.
+	// sums stay in float64. Run.Data.X (Run.Teacher.X) is then nil.
 	Float32 bool
 	// Threads is the number of goroutines sharing one run's step; default
 	// max(1, Workers/Seeds). Results do not depend on it.
