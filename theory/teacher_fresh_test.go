@@ -17,7 +17,8 @@ import (
 //	linear: ε = E[(h0 + σε − r)²] = 1 − 2m + q + σ²,
 //	relu:   ε = E[h0₊²] − 2m E[h0 h0₊] + q + σ² = 1/2 − m + q + σ²,
 //
-// and the loss E[L] = ε/2 for the square loss on real labels. Tolerance
+// and the square loss E[L] = ε/2 on real labels, E[(1 − y r)²]/2 =
+// (1 − 2m√(2/π)/√(1+σ²) + q)/2 on the sign teacher's labels. Tolerance
 // 1e-10 absolute: the composite Gauss–Legendre rule with the refinement of
 // teacherKinks integrates these (piecewise smooth) integrands to ~1e-13,
 // including the nearly aligned m/√q = 0.9999. A mutation (m × 1.05) must
@@ -49,10 +50,13 @@ func TestTeacherClosedForms(t *testing.T) {
 					t.Errorf("%s: m × 1.05 gives %v, closed form %v: the check cannot fail", name, mut, want(c.m))
 				}
 			}
-			if !link.Binary() {
-				if l := TeacherTestLoss(tm, sq, c.m, c.q); math.Abs(l-want(c.m)/2) > 1e-10 {
-					t.Errorf("%s: test loss %v, want %v", name, l, want(c.m)/2)
-				}
+			wantLoss := want(c.m) / 2
+			if link.Binary() {
+				// (1 − y r)²/2 with E[y r] = m E[y h0] = m √(2/π)/√(1+σ²).
+				wantLoss = (1 - 2*c.m*math.Sqrt(2/math.Pi)/math.Sqrt(1+c.sigma*c.sigma) + c.q) / 2
+			}
+			if l := TeacherTestLoss(tm, sq, c.m, c.q); math.Abs(l-wantLoss) > 1e-10 {
+				t.Errorf("%s: square test loss %v, want %v", name, l, wantLoss)
 			}
 		}
 	}
