@@ -1,16 +1,24 @@
 package dynamics
 
 // Observable indexes the recorded quantities.
+//
+// The errors depend on the labels. For ±1 labels (the mixtures, and a
+// teacher whose link is Binary, e.g. sign) an error is the fraction of
+// misclassified samples, y f(r) ≤ 0. For a teacher with real-valued labels
+// (links linear, relu) the error observables are the mean squared errors
+// (y − f(r))² of the prediction f(r) (r itself for the linear output), and
+// the loss is the square loss (y − f(r))²/2 (teacher.Loss), so without a
+// ridge the training loss is half the training error.
 type Observable int
 
 const (
 	M           Observable = iota // m = w·v*/d
 	Ctt                           // |w|²/d
 	TrainLoss                     // (1/n) Σ_μ L(y_μ, r_μ) over all samples
-	TrainErr                      // fraction of misclassified training samples
-	TestErr                       // test error from the closed form given (m, Ctt)
+	TrainErr                      // fraction of misclassified training samples; the training MSE for real labels
+	TestErr                       // test error (test MSE for real labels) from the closed form given (m, Ctt)
 	TestLoss                      // test loss from the closed form given (m, Ctt)
-	TestErrEmp                    // test error measured on fresh samples
+	TestErrEmp                    // test error (test MSE for real labels) measured on fresh samples
 	TestLossEmp                   // test loss measured on fresh samples
 	NumObservables
 )

@@ -73,8 +73,11 @@ func (p Problem) Validate() error {
 		if len(p.Model.Clusters) != 0 || p.Model.Delta != 0 {
 			return &FieldError{Pkg: "dynamics", Field: "Model", Want: "the zero Model when Teacher is set (one data model)", With: []string{"Teacher"}}
 		}
-		if err := p.Teacher.Validate(); err != nil {
-			return &FieldError{Pkg: "dynamics", Field: "Teacher", Err: err}
+		if p.Teacher.Link == nil {
+			return &FieldError{Pkg: "dynamics", Field: "Teacher.Link", Want: "a link: " + strings.Join(teacher.LinkNames(), ", ")}
+		}
+		if err := p.Teacher.Validate(); err != nil { // the link is set: the noise
+			return &FieldError{Pkg: "dynamics", Field: "Teacher.Noise", Value: p.Teacher.Noise, Err: err}
 		}
 	} else if err := ValidateModel("dynamics", p.Model); err != nil {
 		return err
@@ -86,6 +89,12 @@ func (p Problem) Validate() error {
 	switch {
 	case p.Loss.Margin == nil || p.Loss.Output == nil:
 		return &FieldError{Pkg: "dynamics", Field: "Loss", Want: "a margin loss and an output function"}
+	case p.Teacher != nil && !p.Teacher.Link.Binary():
+		// Real labels: the loss is the square loss against the target
+		// (teacher.Loss), the only margin loss with a meaning there.
+		if _, err := teacher.NewLoss(*p.Teacher, p.Loss); err != nil {
+			return &FieldError{Pkg: "dynamics", Field: "Loss", Want: "the square loss for a teacher with real-valued labels", With: []string{"Teacher.Link"}, Err: err}
+		}
 	case !(p.Alpha > 0) || !finite(p.Alpha):
 		return bad("Alpha", p.Alpha, "a finite value > 0")
 	case !(p.Lambda >= 0) || !finite(p.Lambda):

@@ -15,4 +15,14 @@
 // package integrators (Euler is the recursion itself; Heun its second-order
 // counterpart for the gradient-flow limit). One step is one fused pass over
 // the data matrix (pass.go).
+//
+// The data model is the problem's Gaussian mixture, or, when
+// Problem.Teacher is set, the single-index teacher–student model of package
+// teacher: rows x_μ ~ N(0, I_d), teacher field h0_μ = v*·x_μ/√d computed
+// from the row (Run.Teacher.H0), labels from the link. The loss is then
+// teacher.Loss (the square loss against the target for real labels), the
+// closed-form test quantities are theory.TeacherTestError and
+// TeacherTestLoss, and the fresh test set stores the inputs x themselves
+// (in float32), labelled from h0 computed from the stored values. For real
+// labels the error observables are mean squared errors (dynamics.Observable).
 package sde // import "github.com/sgdmft/sgdmft/sde"

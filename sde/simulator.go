@@ -2,7 +2,6 @@ package sde
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"math"
 	"math/rand/v2"
@@ -14,23 +13,26 @@ import (
 	"github.com/sgdmft/sgdmft/internal/rng"
 	"github.com/sgdmft/sgdmft/internal/stats"
 	"github.com/sgdmft/sgdmft/mixture"
+	"github.com/sgdmft/sgdmft/teacher"
 	"github.com/sgdmft/sgdmft/theory"
 	"golang.org/x/sync/errgroup"
 )
 
 // Settings controls a finite-d simulation. Zero values mean the defaults.
 type Settings struct {
-	D           int                // dimension d; default 1000
-	Seeds       int                // ensemble size; default 8
-	Workers     int                // parallel workers; default runtime.GOMAXPROCS(0)
-	Every       int                // record every Every steps (and the last); default 1
-	TestSamples int                // fresh test samples per seed; default 10000, negative for none
-	RawCentroid bool               // keep the raw draw of v* instead of |v*|² = d
+	D           int // dimension d; default 1000
+	Seeds       int // ensemble size; default 8
+	Workers     int // parallel workers; default runtime.GOMAXPROCS(0)
+	Every       int // record every Every steps (and the last); default 1
+	TestSamples int // fresh test samples per seed; default 10000, negative for none
+	// RawCentroid keeps the raw draw of v* instead of |v*|² = d (for a
+	// teacher, h0 then has variance |v*|²/d, which the closed forms take as 1).
+	RawCentroid bool
 	Integrator  integrators.Method // default Euler (the SGD recursion itself)
 	// Float32 stores the data matrix in float32: a step is bound by memory
 	// bandwidth, so this halves its cost. Each entry of X is rounded by at
 	// most 2⁻²⁴ relative, an O(1e-7) perturbation of the data; products and
-	// sums stay in float64. Data.X is then nil.
+	// sums stay in float64. Run.Data.X (Run.Teacher.X) is then nil.
 	Float32 bool
 	// Threads is the number of goroutines sharing one run's step; default
 	// max(1, Workers/Seeds). Results do not depend on it.
@@ -122,9 +124,6 @@ func Simulate(ctx context.Context, p dynamics.Problem, set Settings) (*Ensemble,
 	if err := p.Validate(); err != nil {
 		return nil, err
 	}
-	if p.Teacher != nil {
-		return nil, errors.New("sde: the teacher–student data model is not supported yet")
-	}
 	if err := set.Validate(); err != nil {
 		return nil, err
 	}
@@ -176,44 +175,76 @@ const (
 func NewRun(p dynamics.Problem, set Settings, s uint64) (*Run, error) {
 	set = set.withDefaults()
 	d := set.D
-	ds, err := p.Model.Sample(d, p.Samples(d), set.RawCentroid, rng.New(set.Seed, s, streamData))
-	if err != nil {
-		return nil, err
+	// The data matrix, labels and direction v* of either data model.
+	var (
+		x, y, vstar []float64
+		lossFn      = teacher.Loss{Fn: p.Loss} // the margin loss: ±1 labels
+		ds          *mixture.Dataset
+		tds         *teacher.Dataset
+		err         error
+	)
+	if p.Teacher != nil {
+		if lossFn, err = teacher.NewLoss(*p.Teacher, p.Loss); err != nil {
+			return nil, err
+		}
+		tds, err = p.Teacher.Sample(d, p.Samples(d), set.RawCentroid, rng.New(set.Seed, s, streamData))
+		if err != nil {
+			return nil, err
+		}
+		x, y, vstar = tds.X, tds.Y, tds.Vstar
+	} else {
+		ds, err = p.Model.Sample(d, p.Samples(d), set.RawCentroid, rng.New(set.Seed, s, streamData))
+		if err != nil {
+			return nil, err
+		}
+		x, y, vstar = ds.X, ds.Y, ds.Vstar
 	}
+	n := len(y)
 	sel, err := p.Selection()
 	if err != nil {
 		return nil, err
 	}
 	r := &Run{
-		P: p, Data: ds, Sel: sel,
+		P: p, Data: ds, Teacher: tds, Sel: sel,
 		W:     make([]float64, d),
-		S:     make([]bool, ds.N),
-		R:     make([]float64, ds.N),
+		S:     make([]bool, n),
+		R:     make([]float64, n),
+		y:     y,
+		vstar: vstar,
+		loss:  lossFn,
 		rnd:   rng.New(set.Seed, s, streamSelect),
 		integ: set.Integrator.New(),
 		isd:   1 / math.Sqrt(float64(d)),
 	}
 	if set.Float32 {
-		x32 := make([]float32, len(ds.X))
-		for i, v := range ds.X {
+		x32 := make([]float32, len(x))
+		for i, v := range x {
 			x32[i] = float32(v)
 		}
-		ds.X = nil
+		if ds != nil {
+			ds.X = nil
+		} else {
+			tds.X = nil
+		}
 		r.pass = newChunkedPass(x32, d, set.Threads)
 	} else {
-		r.pass = newChunkedPass(ds.X, d, set.Threads)
+		r.pass = newChunkedPass(x, d, set.Threads)
 	}
 	// w_0 = m_0 v* + √(C_0 − m_0²) ξ, ξ ~ N(0, I_d).
 	ri := rng.New(set.Seed, s, streamInit)
 	sd := math.Sqrt(p.C0 - p.M0*p.M0)
 	for i := range r.W {
-		r.W[i] = p.M0*ds.Vstar[i] + sd*ri.NormFloat64()
+		r.W[i] = p.M0*vstar[i] + sd*ri.NormFloat64()
 	}
 	sel.Start(r.S, r.rnd)
 	if !sel.Full() {
 		r.sel = r.S
 	}
-	r.deriv = func(mu int, rm float64) float64 { return p.Loss.Deriv(ds.Y[mu], rm) }
+	if p.Teacher == nil {
+		r.deriv = func(mu int, rm float64) float64 { return p.Loss.Deriv(y[mu], rm) }
+	} else {
+		r.deriv = func(mu int, rm float64) float64 { return lossFn.Deriv(y[mu], rm) }
+	}
 	r.grad = func(dst, w []float64) {
 		var rr []float64
 		if r.wantR {
@@ -229,21 +260,27 @@ func NewRun(p dynamics.Problem, set Settings, s uint64) (*Run, error) {
 
 // Run is the state of one finite-d simulation.
 type Run struct {
-	P    dynamics.Problem
-	Data *mixture.Dataset
-	Sel  dynamics.Chain
-	W    []float64 // current weights w_k
-	S    []bool    // current selection s_k
-	R    []float64 // pre-activations r_k of all samples, valid after Step(true) or Fields
+	P dynamics.Problem
+	// Data is the mixture's sample (nil when P.Teacher is set), Teacher the
+	// teacher–student sample (nil for a mixture). Their X is nil with
+	// Settings.Float32.
+	Data    *mixture.Dataset
+	Teacher *teacher.Dataset
+	Sel     dynamics.Chain
+	W       []float64 // current weights w_k
+	S       []bool    // current selection s_k
+	R       []float64 // pre-activations r_k of all samples, valid after Step(true) or Fields
 
-	rnd   *rand.Rand
-	sel   []bool // nil for full batch
-	integ integrators.Integrator
-	pass  stepPass
-	isd   float64
-	wantR bool
-	deriv func(mu int, r float64) float64
-	grad  integrators.Gradient
+	y, vstar []float64    // the labels and v* of Data or Teacher
+	loss     teacher.Loss // the per-sample loss and error (the margin loss for ±1 labels)
+	rnd      *rand.Rand
+	sel      []bool // nil for full batch
+	integ    integrators.Integrator
+	pass     stepPass
+	isd      float64
+	wantR    bool
+	deriv    func(mu int, r float64) float64
+	grad     integrators.Gradient
 }
 
 // Step advances w_k to w_{k+1} with the current selection, then draws the
@@ -262,9 +299,12 @@ func (r *Run) Fields() {
 	r.pass.fields(r.R, r.W, r.isd)
 }
 
-// testSet is a seed's fresh test sample: projections are computed as
-// r = c m + √Δ (w·z)/√d, exactly the field of x = c v*/√d + √Δ z given that
-// m = w·v*/d, so only the noise part is stored. It is stored in float32:
+// testSet is a seed's fresh test sample. For a mixture, projections are
+// computed as r = c m + √Δ (w·z)/√d, exactly the field of
+// x = c v*/√d + √Δ z given that m = w·v*/d, so only the noise part is
+// stored. For a teacher (c == nil), z holds the inputs x themselves and
+// r = w·x/√d; the labels come from h0 = v*·x/√d computed from the stored
+// (rounded) x, so that identity is exact for the test set used. It is stored in float32:
 // evaluating it at every record is a pass over n_test·d numbers, bound by
 // memory bandwidth, and rounding a standard Gaussian draw to 24 bits leaves
 // an i.i.d. Gaussian test set to 1e-7, far below the Monte-Carlo error of
@@ -275,7 +315,10 @@ type testSet struct {
 	proj []float64 // scratch: (w·z_μ)/√d
 }
 
-func newTestSet(p dynamics.Problem, d, n int, rnd *rand.Rand) *testSet {
+func newTestSet(p dynamics.Problem, vstar []float64, d, n int, rnd *rand.Rand) *testSet {
+	if p.Teacher != nil {
+		return newTeacherTestSet(*p.Teacher, vstar, n, rnd)
+	}
 	ts := &testSet{c: make([]float64, n), y: make([]float64, n), z: make([]float32, n*d), proj: make([]float64, n)}
 	for mu := range ts.c {
 		cl := p.Model.Clusters[p.Model.Draw(rnd)]
@@ -287,18 +330,54 @@ func newTestSet(p dynamics.Problem, d, n int, rnd *rand.Rand) *testSet {
 	return ts
 }
 
+// newTeacherTestSet draws n fresh samples of teacher tm: for each, its row
+// x (d standard normals, rounded to float32), then its label noise; the
+// label is that of h0 = v*·x/√d computed from the rounded row.
+func newTeacherTestSet(tm teacher.Model, vstar []float64, n int, rnd *rand.Rand) *testSet {
+	d := len(vstar)
+	ts := &testSet{y: make([]float64, n), z: make([]float32, n*d), proj: make([]float64, n)}
+	isd := 1 / math.Sqrt(float64(d))
+	for mu := range n {
+		row := ts.z[mu*d : (mu+1)*d]
+		h := 0.0
+		for i := range row {
+			row[i] = float32(rnd.NormFloat64())
+			h += vstar[i] * float64(row[i])
+		}
+		ts.y[mu] = tm.Link.Label(h*isd, rnd.NormFloat64(), tm.Noise)
+	}
+	return ts
+}
+
 // observeWeights fills record j of tr with the quantities of w_k alone:
 // m, Ctt and the test quantities.
 func (r *Run) observeWeights(tr *Trajectory, j int, ts *testSet) {
 	d := float64(len(r.W))
-	m := dot(r.W, r.Data.Vstar) / d
+	m := dot(r.W, r.vstar) / d
 	q := dot(r.W, r.W) / d
 	fn := r.P.Loss
 	tr.Obs[dynamics.M][j], tr.Obs[dynamics.Ctt][j] = m, q
-	tr.Obs[dynamics.TestErr][j] = theory.TestError(r.P.Model, fn.Output, m, q, 0)
-	tr.Obs[dynamics.TestLoss][j] = theory.TestLoss(r.P.Model, fn, m, q, 0)
+	if tm := r.P.Teacher; tm != nil {
+		tr.Obs[dynamics.TestErr][j] = theory.TeacherTestError(*tm, fn.Output, m, q)
+		tr.Obs[dynamics.TestLoss][j] = theory.TeacherTestLoss(*tm, fn, m, q)
+	} else {
+		tr.Obs[dynamics.TestErr][j] = theory.TestError(r.P.Model, fn.Output, m, q, 0)
+		tr.Obs[dynamics.TestLoss][j] = theory.TestLoss(r.P.Model, fn, m, q, 0)
+	}
 	if ts == nil {
 		tr.Obs[dynamics.TestErrEmp][j], tr.Obs[dynamics.TestLossEmp][j] = math.NaN(), math.NaN()
+		return
+	}
+	if ts.c == nil { // teacher: r = w·x/√d
+		project(ts.proj, ts.z, r.W, r.isd)
+		var tl, te float64
+		for mu, rm := range ts.proj {
+			lm, _, _ := r.loss.Eval(ts.y[mu], rm)
+			tl += lm
+			te += r.loss.Error(ts.y[mu], rm)
+		}
+		nt := float64(len(ts.y))
+		tr.Obs[dynamics.TestErrEmp][j], tr.Obs[dynamics.TestLossEmp][j] = te/nt, tl/nt
 		return
 	}
 	project(ts.proj, ts.z, r.W, math.Sqrt(r.P.Model.Delta)*r.isd)
@@ -313,14 +392,14 @@ func (r *Run) observeWeights(tr *Trajectory, j int, ts *testSet) {
 	tr.Obs[dynamics.TestErrEmp][j], tr.Obs[dynamics.TestLossEmp][j] = te/nt, tl/nt
 }
 
-// observeFields fills record j of tr with the training loss and error from R.
+// observeFields fills record j of tr with the training loss and error from R
+// (for real labels the error is the squared error, teacher.Loss.Error).
 func (r *Run) observeFields(tr *Trajectory, j int) {
-	fn := r.P.Loss
 	var l, e float64
 	for mu, rm := range r.R {
-		lm, _, _ := fn.Eval(r.Data.Y[mu], rm)
+		lm, _, _ := r.loss.Eval(r.y[mu], rm)
 		l += lm
-		e += fn.Error(r.Data.Y[mu], rm)
+		e += r.loss.Error(r.y[mu], rm)
 	}
 	n := float64(len(r.R))
 	tr.Obs[dynamics.TrainLoss][j], tr.Obs[dynamics.TrainErr][j] = l/n, e/n
@@ -346,7 +425,7 @@ func runSeed(ctx context.Context, p dynamics.Problem, set Settings, s uint64, st
 	}
 	var ts *testSet
 	if set.TestSamples > 0 {
-		ts = newTestSet(p, set.D, set.TestSamples, rng.New(set.Seed, s, streamTest))
+		ts = newTestSet(p, r.vstar, set.D, set.TestSamples, rng.New(set.Seed, s, streamTest))
 	}
 	tr := &Trajectory{}
 	for o := range tr.Obs {

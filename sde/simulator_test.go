@@ -25,9 +25,14 @@ func logisticProblem() dynamics.Problem {
 // c = Xᵀy/√d, evaluated by dense matrix algebra (an independent route from
 // the simulator's fused pass).
 func exactSquareGD(r *Run, w0 []float64, k int) []float64 {
-	ds := r.Data
-	d, n := ds.D, ds.N
-	x := mat.NewDense(n, d, ds.X)
+	var d, n int
+	var xs, ys []float64
+	if ds := r.Data; ds != nil {
+		d, n, xs, ys = ds.D, ds.N, ds.X, ds.Y
+	} else {
+		d, n, xs, ys = r.Teacher.D, r.Teacher.N, r.Teacher.X, r.Teacher.Y
+	}
+	x := mat.NewDense(n, d, xs)
 	h := mat.NewDense(d, d, nil)
 	h.Mul(x.T(), x)
 	h.Scale(1/float64(d), h)
@@ -40,7 +45,7 @@ func exactSquareGD(r *Run, w0 []float64, k int) []float64 {
 		a.Set(i, i, 1+a.At(i, i))
 	}
 	c := mat.NewVecDense(d, nil)
-	c.MulVec(x.T(), mat.NewVecDense(n, ds.Y))
+	c.MulVec(x.T(), mat.NewVecDense(n, ys))
 	c.ScaleVec(1/math.Sqrt(float64(d)), c)
 	w := mat.NewVecDense(d, append([]float64(nil), w0...))
 	// w_k = A^k w_0 + η Σ_{j<k} A^j c, accumulated as powers of A.

@@ -20,6 +20,24 @@
 //
 // # Adding a link
 //
-// A link is a type with the Link methods, in a new file of this directory,
-// and one line in the links registry of model.go.
+// A link is a type with the Link methods (Name, Label, Binary and the
+// closed-form Moments of its label given a Gaussian teacher field), in a new
+// file of this directory, and one line in the links registry of model.go.
+// TestMoments checks Moments against Label for every registered link; the
+// fresh-sample metrics (theory.TeacherTestError, TeacherTestLoss) see a link
+// only through Moments and Binary.
+//
+// # Loss and metrics
+//
+// With ±1 labels the student's loss is its margin loss ℓ(y f(r)) as for the
+// mixture, and the error the misclassification rate. With real labels (the
+// linear and ReLU links) the loss is the square loss against the target,
+// (y − f(r))²/2 (Loss), and the error observables are mean squared errors
+// (y − f(r))².
+//
+// # Dataset
+//
+// Sample draws v* (|v*|² = d), the rows x_μ ~ N(0, I_d) and the label noise;
+// it stores the teacher field h0_μ = v*·x_μ/√d computed from the row
+// (Dataset.H0), so that identity holds to round-off.
 package teacher // import "github.com/sgdmft/sgdmft/teacher"

@@ -16,6 +16,13 @@ type Link interface {
 	// Binary reports whether the labels are ±1 (a classification task,
 	// whose test metric is the error rather than the mean squared error).
 	Binary() bool
+	// Moments returns the first two moments E[y], E[y²] of the label of a
+	// sample whose teacher field is h0 ~ N(a, v) (v ≥ 0), over h0 and the
+	// label noise of level sigma. The closed forms (theory.TeacherTestError
+	// and TeacherTestLoss integrate them over the student's field) are
+	// checked against Label by Monte Carlo for every registered link
+	// (TestMoments).
+	Moments(a, v, sigma float64) (m1, m2 float64)
 }
 
 // Linear is φ(h) = h: linear regression.
@@ -38,6 +45,41 @@ func (Sign) Label(h0, eps, sigma float64) float64 {
 		return 1
 	}
 	return -1
+}
+
+// Moments implements Link: y = h0 + σε, E[y] = a, E[y²] = a² + v + σ².
+func (Linear) Moments(a, v, sigma float64) (m1, m2 float64) { return a, a*a + v + sigma*sigma }
+
+// Moments implements Link: y = sign(g), g = h0 + σε ~ N(a, v + σ²), so
+// E[y] = 2P(g ≥ 0) − 1 = erf(a/√(2(v + σ²))) and E[y²] = 1.
+func (Sign) Moments(a, v, sigma float64) (m1, m2 float64) {
+	s := math.Sqrt(v + sigma*sigma)
+	if s == 0 {
+		if a >= 0 { // Label's convention: g = 0 is labelled +1
+			return 1, 1
+		}
+		return -1, 1
+	}
+	return math.Erf(a / (s * math.Sqrt2)), 1
+}
+
+// Moments implements Link: with s = √v, u = a/s, Φ and φ the standard
+// normal distribution and density,
+//
+//	E[max(h0, 0)]  = a Φ(u) + s φ(u),
+//	E[max(h0, 0)²] = (a² + v) Φ(u) + a s φ(u),
+//
+// and the noise adds σ² to E[y²].
+func (ReLU) Moments(a, v, sigma float64) (m1, m2 float64) {
+	s := math.Sqrt(v)
+	if s == 0 {
+		r := math.Max(a, 0)
+		return r, r*r + sigma*sigma
+	}
+	u := a / s
+	cdf := 0.5 * math.Erfc(-u/math.Sqrt2)
+	pdf := math.Exp(-u*u/2) / math.Sqrt(2*math.Pi)
+	return a*cdf + s*pdf, (a*a+v)*cdf + a*s*pdf + sigma*sigma
 }
 
 func (Linear) Binary() bool { return false }

@@ -321,6 +321,7 @@ var fieldFlags = map[string]fieldFlag{
 	"Alpha": {flag: "alpha"}, "Lambda": {flag: "lambda"}, "Delta": {flag: "delta"}, "Model.Delta": {flag: "delta"},
 	"Eta": {flag: "eta"}, "T": {flag: "T"}, "M0": {flag: "m0"}, "C0": {flag: "C0"},
 	"Algo": {flag: "algo"}, "B": {flag: "b"}, "Tau": {flag: "tau"}, "Every": {flag: "every"},
+	"Loss": {flag: "loss"}, "Teacher.Link": {flag: "link"}, "Teacher.Noise": {flag: "label-noise"},
 	// sde.Settings
 	"D": {flag: "d"}, "Seeds": {flag: "seeds"}, "Workers": {flag: "workers"}, "Integrator": {flag: "integrator"},
 	// dmft.Settings; the flag --damping is 1 − Iterate.Mix

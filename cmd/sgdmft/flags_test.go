@@ -52,7 +52,7 @@ func TestRunFlags(t *testing.T) {
 		{[]string{"--kappa", "2"}, "--kappa does not apply to --output linear"},
 		{[]string{"--mixture", "three-cluster", "--output", "linear", "--kappa", "2"}, "--kappa does not apply"},
 		{[]string{"--rho", "0.3", "--mixture", "custom", "--clusters", "1:1:1"}, "--rho does not apply to --mixture custom"},
-		{[]string{"--clusters", "1:1:1"}, "--clusters does not apply to --mixture two-cluster"},
+		{[]string{"--clusters", "1:1:1"}, "--clusters does not apply to --data two-cluster"},
 	})
 	checkUsageErrors(t, []string{"dmft", "--samples", "20"}, []usageCase{
 		{[]string{"--iters", "3"}, "--iters does not apply to --method march"},
@@ -254,13 +254,13 @@ func TestMeta(t *testing.T) {
 		!strings.HasPrefix(meta.Version, version) || meta.WallTime <= 0 || meta.Started == "" {
 		t.Errorf("meta.json: %+v", meta)
 	}
-	want := map[string]any{"d": 20.0, "seeds": 2.0, "T": 0.3, "seed": 1.0, "b": 1.0, "output": "linear", "algo": "gd", "alpha": 2.0}
+	want := map[string]any{"d": 20.0, "seeds": 2.0, "T": 0.3, "seed": 1.0, "b": 1.0, "output": "linear", "algo": "gd", "alpha": 2.0, "data": "two-cluster"}
 	for k, v := range want {
 		if meta.Params[k] != v {
 			t.Errorf("params[%s] = %v, want %v", k, meta.Params[k], v)
 		}
 	}
-	for _, k := range []string{"tau", "kappa", "clusters", "out", "quiet", "config"} {
+	for _, k := range []string{"tau", "kappa", "clusters", "out", "quiet", "config", "mixture", "link", "label-noise"} {
 		if _, ok := meta.Params[k]; ok {
 			t.Errorf("params has %s, which does not apply or is not recorded", k)
 		}
@@ -279,7 +279,7 @@ func TestMeta(t *testing.T) {
 		keys = append(keys, k)
 	}
 	slices.Sort(keys)
-	if w := []string{"alpha", "bias", "delta", "kind", "lambda", "loss", "rho"}; !slices.Equal(keys, w) {
+	if w := []string{"alpha", "bias", "data", "delta", "kind", "lambda", "loss", "rho"}; !slices.Equal(keys, w) {
 		t.Errorf("theory erm params %v, want %v", keys, w)
 	}
 }

@@ -1,5 +1,8 @@
 // Command sgdmft simulates SGD on high-dimensional Gaussian mixtures at
 // finite d, solves its dynamical mean-field theory at d = ∞, and compares them.
+// The data model is --data two-cluster, three-cluster or custom (a mixture;
+// --mixture is an alias of --data) or teacher-student (the single-index
+// model: --link linear|sign|relu, --label-noise σ).
 //
 // Usage:
 //

@@ -9,12 +9,15 @@ import (
 	"github.com/sgdmft/sgdmft/dynamics"
 	"github.com/sgdmft/sgdmft/loss"
 	"github.com/sgdmft/sgdmft/mixture"
+	"github.com/sgdmft/sgdmft/teacher"
 )
 
 // modelParams are the model and algorithm flags. Each is defined once, in
 // modelFlags; simulate and dmft attach them all, theory the ones it uses.
 type modelParams struct {
-	Mixture, Clusters         string
+	Data, Mixture, Clusters   string // Mixture: the alias --mixture of --data
+	Link                      string
+	LabelNoise                float64
 	Alpha, Delta, Rho, Lambda float64
 	Loss, Output              string
 	Kappa                     float64
@@ -34,22 +37,33 @@ type modelFlag struct {
 // help text.
 var modelFlags = []modelFlag{
 	{"#model", nil},
+	{"data", func(f *cmdFlags, p *modelParams) {
+		f.StringVar(&p.Data, "data", "two-cluster", "data model: "+dataModelNames())
+	}},
 	{"mixture", func(f *cmdFlags, p *modelParams) {
-		f.StringVar(&p.Mixture, "mixture", "two-cluster", "data model: "+dataModelNames())
+		f.StringVar(&p.Mixture, "mixture", "two-cluster", "alias of --data (kept for earlier command lines and records)")
 	}},
 	{"rho", func(f *cmdFlags, p *modelParams) {
 		f.Float64Var(&p.Rho, "rho", 0.5, "two-cluster: P(y = +1); three-cluster: P(c = ±1); in (0, 1)")
 	}},
 	{"clusters", func(f *cmdFlags, p *modelParams) {
-		f.StringVar(&p.Clusters, "clusters", "", "--mixture custom: comma-separated c:probability:label triples, e.g. \"1:0.3:1,0:0.4:-1,-1:0.3:1\"")
+		f.StringVar(&p.Clusters, "clusters", "", "--data custom: comma-separated c:probability:label triples, e.g. \"1:0.3:1,0:0.4:-1,-1:0.3:1\"")
 	}},
-	{"delta", func(f *cmdFlags, p *modelParams) { f.Float64Var(&p.Delta, "delta", 0.5, "noise variance Δ, >= 0") }},
+	{"delta", func(f *cmdFlags, p *modelParams) {
+		f.Float64Var(&p.Delta, "delta", 0.5, "the mixtures' noise variance Δ, >= 0")
+	}},
+	{"link", func(f *cmdFlags, p *modelParams) {
+		f.StringVar(&p.Link, "link", "sign", "--data teacher-student: the teacher's link φ: "+strings.Join(teacher.LinkNames(), ", ")+" (linear and relu have real labels: --loss square)")
+	}},
+	{"label-noise", func(f *cmdFlags, p *modelParams) {
+		f.Float64Var(&p.LabelNoise, "label-noise", 0, "--data teacher-student: label noise σ >= 0 (y = φ(h0) + σε; sign: y = sign(h0 + σε))")
+	}},
 	{"alpha", func(f *cmdFlags, p *modelParams) { f.Float64Var(&p.Alpha, "alpha", 2, "sample ratio α = n/d, > 0") }},
 	{"loss", func(f *cmdFlags, p *modelParams) {
 		f.StringVar(&p.Loss, "loss", "logistic", "loss: "+strings.Join(loss.MarginNames(), ", "))
 	}},
 	{"output", func(f *cmdFlags, p *modelParams) {
-		f.StringVar(&p.Output, "output", "", "output function: "+strings.Join(loss.OutputNames(), ", ")+"; default that of the --mixture: "+dataModelOutputs())
+		f.StringVar(&p.Output, "output", "", "output function: "+strings.Join(loss.OutputNames(), ", ")+"; default that of the --data: "+dataModelOutputs())
 	}},
 	{"kappa", func(f *cmdFlags, p *modelParams) {
 		f.Float64Var(&p.Kappa, "kappa", 1, "threshold κ > 0 of the quadratic output r² − κ (--output quadratic)")
@@ -102,14 +116,14 @@ func (p *modelParams) attach(f *cmdFlags, names ...string) {
 	}
 }
 
-// dataModel is a choice of --mixture: adding a data model is its
-// constructor (package mixture) and one line in dataModels.
+// dataModel is a choice of --data: adding a mixture is its constructor
+// (package mixture) and one line in dataModels.
 type dataModel struct {
 	name   string
-	flag   string // the flag that sets the clusters: rho or clusters
-	want   string // the allowed range of flag, when the mixture's message is not in its terms
-	output string // the default --output
-	build  func(p *modelParams) (mixture.Model, error)
+	flag   string                                      // the flag that sets the clusters: rho or clusters; none for the teacher
+	want   string                                      // the allowed range of flag, when the mixture's message is not in its terms
+	output string                                      // the default --output
+	build  func(p *modelParams) (mixture.Model, error) // nil: the teacher–student model (--link, --label-noise)
 }
 
 var dataModels = []dataModel{
@@ -123,7 +137,15 @@ var dataModels = []dataModel{
 		cl, err := parseClusters(p.Clusters)
 		return mixture.Model{Clusters: cl, Delta: p.Delta}, err
 	}},
+	{"teacher-student", "", "", "linear", nil},
 }
+
+// mixtureFlags and teacherFlags are the flags of the mixtures (besides
+// their clusters' flags) and of the teacher.
+var (
+	mixtureFlags = []string{"delta"}
+	teacherFlags = []string{"link", "label-noise"}
+)
 
 func dataModelNames() string {
 	var s []string
@@ -141,20 +163,59 @@ func dataModelOutputs() string {
 	return strings.Join(s, ", ")
 }
 
-// dataModel returns the data model of --mixture; the flags of the other
-// data models do not apply.
+// dataFlag resolves the alias --mixture of --data: it returns the flag the
+// run's data model was given by ("data" when neither was), with p.Data set.
+// The alias is never recorded: the record holds --data.
+func (p *modelParams) dataFlag(f *cmdFlags) (string, error) {
+	if f.Lookup("mixture") == nil {
+		return "data", nil
+	}
+	f.omit["mixture"] = true
+	_, alias := f.given["mixture"]
+	_, data := f.given["data"]
+	switch {
+	case alias && data && p.Mixture != p.Data:
+		return "", usagef("%s and %s: --mixture is an alias of --data; give one", f.show("data"), f.show("mixture"))
+	case alias && !data:
+		p.Data = p.Mixture
+		f.resolve("data", p.Data)
+		return "mixture", nil
+	}
+	return "data", nil
+}
+
+// dataModel returns the data model of --data (or its alias --mixture); the
+// flags of the other data models do not apply.
 func (p *modelParams) dataModel(f *cmdFlags) (dataModel, error) {
 	var dm dataModel
+	name, err := p.dataFlag(f)
+	if err != nil {
+		return dm, err
+	}
 	for _, m := range dataModels {
-		if m.name == p.Mixture {
+		if m.name == p.Data {
 			dm = m
 		}
 	}
 	if dm.name == "" {
-		return dm, f.flagError("mixture", fmt.Errorf("unknown data model (allowed: %s)", dataModelNames()))
+		return dm, f.flagError(name, fmt.Errorf("unknown data model (allowed: %s)", dataModelNames()))
 	}
 	for _, m := range dataModels {
-		if err := f.only(m.flag, m.flag == dm.flag, fmt.Sprintf("to --mixture %s (it is for %s)", dm.name, m.name)); err != nil {
+		if m.flag == "" {
+			continue
+		}
+		if err := f.only(m.flag, m.flag == dm.flag, fmt.Sprintf("to --%s %s (it is for %s)", name, dm.name, m.name)); err != nil {
+			return dm, err
+		}
+	}
+	teach := dm.build == nil
+	for _, fl := range mixtureFlags {
+		if err := f.only(fl, !teach, fmt.Sprintf("to --%s %s (it is for the mixtures)", name, dm.name)); err != nil {
+			return dm, err
+		}
+	}
+	for _, fl := range teacherFlags {
+		if err := f.only(fl, teach, fmt.Sprintf("to --%s %s (it is for teacher-student)", name, dm.name)); err != nil {
 			return dm, err
 		}
 	}
@@ -172,9 +233,20 @@ func (p *modelParams) problem(f *cmdFlags) (dynamics.Problem, error) {
 	if err != nil {
 		return pr, err
 	}
-	model, err := dm.build(p)
-	if err != nil {
-		return pr, err
+	var (
+		model mixture.Model
+		tm    *teacher.Model
+	)
+	if dm.build != nil {
+		if model, err = dm.build(p); err != nil {
+			return pr, err
+		}
+	} else {
+		link, err := teacher.ParseLink(p.Link)
+		if err != nil {
+			return pr, f.flagError("link", err)
+		}
+		tm = &teacher.Model{Link: link, Noise: p.LabelNoise}
 	}
 	margin, err := loss.ParseMargin(p.Loss)
 	if err != nil {
@@ -209,7 +281,7 @@ func (p *modelParams) problem(f *cmdFlags) (dynamics.Problem, error) {
 		f.resolve("b", "1")
 	}
 	pr = dynamics.Problem{
-		Model: model, Loss: loss.Func{Margin: margin, Output: out},
+		Model: model, Teacher: tm, Loss: loss.Func{Margin: margin, Output: out},
 		Alpha: p.Alpha, Lambda: p.Lambda, Algo: algo, B: p.B, Tau: p.Tau,
 		Eta: p.Eta, T: p.T, M0: p.M0, C0: p.C0,
 	}

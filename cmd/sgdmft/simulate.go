@@ -25,14 +25,18 @@ type simulateParams struct {
 }
 
 func init() {
-	register(command{"simulate", "finite-d SGD / SGF ensembles on a Gaussian mixture", runSimulate})
+	register(command{"simulate", "finite-d SGD / SGF ensembles on a Gaussian mixture or a teacher–student model", runSimulate})
 	flagSets["simulate"] = func() *cmdFlags { f, _ := simulateFlags(io.Discard); return f }
 }
 
 func simulateFlags(stderr io.Writer) (*cmdFlags, *simulateParams) {
 	f := newCmdFlags("simulate", `usage: sgdmft simulate [flags]
 
-Finite-d SGD / SGF ensembles. Writes t.npy and, for each observable X in
+Finite-d SGD / SGF ensembles on a Gaussian mixture (--data two-cluster,
+three-cluster, custom) or the teacher–student model (--data teacher-student
+--link linear|sign|relu --label-noise σ; linear and relu have real labels:
+--loss square, and the errors are mean squared errors (y − f(r))²).
+Writes t.npy and, for each observable X in
 m, Ctt, train_loss, train_err, test_err, test_loss, test_err_emp, test_loss_emp:
 X.npy (mean over seeds), X_se.npy (standard error), X_seeds.npy (seeds × times),
 and meta.json.
@@ -139,8 +143,12 @@ func runSimulate(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	m, mse := ens.MeanSE(dynamics.M)
 	te, tse := ens.MeanSE(dynamics.TestErr)
 	tl, _ := ens.MeanSE(dynamics.TrainLoss)
-	fmt.Fprintf(stdout, "simulate: d=%d n=%d seeds=%d steps=%d %s/%s in %.2fs -> %s\n",
-		p.D, prob.Samples(p.D), p.Seeds, prob.Steps(), p.Algo, p.Loss, meta.WallTime, p.Out)
+	data := p.Data
+	if prob.Teacher != nil {
+		data = prob.Teacher.String()
+	}
+	fmt.Fprintf(stdout, "simulate: d=%d n=%d seeds=%d steps=%d %s/%s on %s in %.2fs -> %s\n",
+		p.D, prob.Samples(p.D), p.Seeds, prob.Steps(), p.Algo, p.Loss, data, meta.WallTime, p.Out)
 	fmt.Fprintf(stdout, "t=%g: m=%.4f±%.4f train_loss=%.4f test_err=%.4f±%.4f\n", ens.Times[last], m[last], mse[last], tl[last], te[last], tse[last])
 	return nil
 }

@@ -99,9 +99,12 @@ Closed forms at d = ∞ (spec theory.md) for the two-cluster model (c = y = ±1)
 	f.section("closed form")
 	f.StringVar(&p.Kind, "kind", "square-flow", "square-flow, erm or max-margin")
 	f.section("model (two-cluster)")
+	p.attach(f, "data")
+	f.Lookup("data").Usage = "data model: two-cluster (teacher-student: not yet)"
 	f.valuesVar(&p.rho, "rho", "0.5", "`ρ`: P(y = +1), in (0, 1)")
 	f.valuesVar(&p.delta, "delta", "0.5", "`Δ`: noise variance, > 0")
 	f.valuesVar(&p.alpha, "alpha", "2", "`α`: sample ratio n/d, > 0")
+	p.attach(f, "link", "label-noise")
 	p.attach(f, "loss")
 	f.setDefault("loss", "square")
 	f.Lookup("loss").Usage = "loss: " + strings.Join(loss.MarginNames(), ", ") + " (square-flow: square only)"
@@ -129,6 +132,20 @@ func runTheory(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	var names []string
 	for _, k := range theoryKinds {
 		names = append(names, k.name)
+	}
+	switch p.Data {
+	case "two-cluster":
+		for _, name := range teacherFlags {
+			if err := f.only(name, false, "to --data two-cluster (it is for teacher-student)"); err != nil {
+				return err
+			}
+		}
+	case "teacher-student":
+		// The teacher's closed forms (square-loss curves, ERM) are not wired
+		// into the command yet.
+		return usagef("%s: the closed forms of the teacher–student model are not available in sgdmft theory yet (use sgdmft simulate)", f.show("data"))
+	default:
+		return f.flagError("data", fmt.Errorf("theory's closed forms are for two-cluster (and teacher-student, not yet)"))
 	}
 	i := slices.IndexFunc(theoryKinds, func(k theoryKind) bool { return k.name == p.Kind })
 	if i < 0 {
