@@ -308,6 +308,38 @@ type Solution struct {
 	// to a kick at j+1), M_C[k,l] and Γ[k,j].
 	C, R, MC, Gamma *mat.Dense
 	Stats           Stats
+
+	dispSE []float64 // (K+1)×(K+1): standard error of Displacement(k, l)
+}
+
+// Displacement returns the mean-squared displacement between steps k and l,
+// |w_k − w_l|²/d = C[k,k] + C[l,l] − 2C[k,l], and its standard error over
+// the batches (each batch's own displacement: far smaller than the errors
+// of the three entries added, which are strongly correlated).
+func (s *Solution) Displacement(k, l int) (mean, se float64) {
+	n := len(s.Times)
+	mean = s.C.At(k, k) + s.C.At(l, l) - 2*s.C.At(k, l)
+	if s.dispSE == nil {
+		return mean, 0
+	}
+	return mean, s.dispSE[k*n+l]
+}
+
+// displacementSE returns the standard errors over the batches of the
+// displacements between every two steps.
+func displacementSE(res []*result, k1 int) []float64 {
+	d := make([][]float64, len(res))
+	for i, r := range res {
+		v := make([]float64, k1*k1)
+		for k := 0; k < k1; k++ {
+			for l := 0; l < k1; l++ {
+				v[k*k1+l] = r.c[k*k1+k] + r.c[l*k1+l] - 2*r.c[k*k1+l]
+			}
+		}
+		d[i] = v
+	}
+	_, se := stats.MeanSE(d)
+	return se
 }
 
 // Stats are the diagnostics of a solve.
@@ -335,7 +367,7 @@ func (s *Solution) addTiming(t timing) {
 
 // MeanSE returns the curve of an observable and its standard error, in the
 // simulator's indexing (dynamics.M, dynamics.Ctt, dynamics.TrainLoss, dynamics.TrainErr,
-// dynamics.TestErr, dynamics.TestLoss). It panics for the simulator's empirical test
+// dynamics.TestErr, dynamics.TestLoss, dynamics.Disp over one step). It panics for the simulator's empirical test
 // quantities, which the DMFT does not define.
 func (s *Solution) MeanSE(o dynamics.Observable) (mean, se []float64) {
 	switch o {
@@ -351,6 +383,13 @@ func (s *Solution) MeanSE(o dynamics.Observable) (mean, se []float64) {
 		return s.TestErr, s.TestErrSE
 	case dynamics.TestLoss:
 		return s.TestLoss, s.TestLossSE
+	case dynamics.Disp:
+		// Since the previous step: the solution records every step.
+		mean, se = make([]float64, len(s.Times)), make([]float64, len(s.Times))
+		for k := 1; k < len(s.Times); k++ {
+			mean[k], se[k] = s.Displacement(k, k-1)
+		}
+		return mean, se
 	}
 	panic(fmt.Sprintf("dmft: no observable %v", o))
 }
@@ -379,6 +418,7 @@ func combine(p dynamics.Problem, res []*result, exact bool) *Solution {
 		return mat.NewDense(k1, k1, m)
 	}
 	s.C = mat2(func(r *result) []float64 { return r.c })
+	s.dispSE = displacementSE(res, k1)
 	s.R = mat2(func(r *result) []float64 { return r.r })
 	s.MC = mat2(func(r *result) []float64 { return r.mc })
 	s.Gamma = mat2(func(r *result) []float64 { return r.gamma })
@@ -394,7 +434,7 @@ func combine(p dynamics.Problem, res []*result, exact bool) *Solution {
 	s.TestErr, s.TestLoss = testCurves(p, s.M, s.Ctt)
 	if exact {
 		// The exact solve: no Monte-Carlo error.
-		for _, v := range [][]float64{s.MSE, s.CttSE, s.MuSE, s.TrainLossSE, s.TrainErrSE, s.TestErrSE, s.TestLossSE} {
+		for _, v := range [][]float64{s.MSE, s.CttSE, s.MuSE, s.TrainLossSE, s.TrainErrSE, s.TestErrSE, s.TestLossSE, s.dispSE} {
 			clear(v)
 		}
 	}

@@ -20,10 +20,16 @@ const (
 	TestLoss                      // test loss from the closed form given (m, Ctt)
 	TestErrEmp                    // test error (test MSE for real labels) measured on fresh samples
 	TestLossEmp                   // test loss measured on fresh samples
+	// Disp is the mean-squared displacement since the previous record,
+	// |w(t_j) − w(t_{j−1})|²/d = C(t_j,t_j) + C(t_{j−1},t_{j−1}) − 2C(t_j,t_{j−1}),
+	// zero at the first record: a two-time quantity, the part of the
+	// correlation C(t,t′) that the equal-time observables do not see (for
+	// persistent SGD it grows with the persistence time τ).
+	Disp
 	NumObservables
 )
 
-var obsNames = [NumObservables]string{"m", "Ctt", "train_loss", "train_err", "test_err", "test_loss", "test_err_emp", "test_loss_emp"}
+var obsNames = [NumObservables]string{"m", "Ctt", "train_loss", "train_err", "test_err", "test_loss", "test_err_emp", "test_loss_emp", "disp"}
 
 // String returns the observable's file name stem, e.g. "train_loss".
 func (o Observable) String() string { return obsNames[o] }

@@ -392,6 +392,19 @@ func (r *Run) observeWeights(tr *Trajectory, j int, ts *testSet) {
 	tr.Obs[dynamics.TestErrEmp][j], tr.Obs[dynamics.TestLossEmp][j] = te/nt, tl/nt
 }
 
+// observeDisp records the displacement |w_k − prev|²/d since the previous
+// record (zero at the first) and sets prev to w_k.
+func (r *Run) observeDisp(tr *Trajectory, j int, prev []float64) {
+	var s float64
+	if j > 0 {
+		for i, w := range r.W {
+			s += (w - prev[i]) * (w - prev[i])
+		}
+	}
+	tr.Obs[dynamics.Disp][j] = s / float64(len(r.W))
+	copy(prev, r.W)
+}
+
 // observeFields fills record j of tr with the training loss and error from R
 // (for real labels the error is the squared error, teacher.Loss.Error).
 func (r *Run) observeFields(tr *Trajectory, j int) {
@@ -431,6 +444,7 @@ func runSeed(ctx context.Context, p dynamics.Problem, set Settings, s uint64, st
 	for o := range tr.Obs {
 		tr.Obs[o] = make([]float64, len(steps))
 	}
+	prev := make([]float64, len(r.W)) // w at the previous record
 	k, last := 0, steps[len(steps)-1]
 	const tickEvery = 16
 	step := func(fields bool) error {
@@ -452,6 +466,7 @@ func runSeed(ctx context.Context, p dynamics.Problem, set Settings, s uint64, st
 			}
 		}
 		r.observeWeights(tr, j, ts)
+		r.observeDisp(tr, j, prev)
 		if k == last {
 			r.Fields()
 			r.observeFields(tr, j)

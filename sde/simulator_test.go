@@ -204,3 +204,40 @@ func TestFloat32Storage(t *testing.T) {
 		t.Errorf("max |w64 − w32| = %v (|w|∞ = %v), want in (0, 1e-5·|w|∞]", diff, norm)
 	}
 }
+
+// TestDisplacement: the recorded displacement is |w_k − w_l|²/d between
+// consecutive recorded steps, zero at the first, recomputed here from a
+// fresh run of the same seed (round-off only).
+func TestDisplacement(t *testing.T) {
+	p := logisticProblem()
+	p.Algo, p.B, p.Tau = dynamics.PSGD, 0.3, 1
+	const every = 3
+	e, err := Simulate(context.Background(), p, Settings{D: 80, Seeds: 1, Every: every, TestSamples: -1, Seed: 4})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := NewRun(p, Settings{D: 80, Seed: 4}, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	prev := append([]float64(nil), r.W...)
+	got := e.Seeds[0].Obs[dynamics.Disp]
+	if got[0] != 0 {
+		t.Errorf("displacement at the first record = %v, want 0", got[0])
+	}
+	k := 0
+	for j := 1; j < len(e.Steps); j++ {
+		for ; k < e.Steps[j]; k++ {
+			r.Step(false)
+		}
+		want := 0.0
+		for i, w := range r.W {
+			want += (w - prev[i]) * (w - prev[i])
+		}
+		want /= float64(len(r.W))
+		if math.Abs(got[j]-want) > 1e-12*want {
+			t.Errorf("record %d (step %d): displacement %v, direct %v", j, k, got[j], want)
+		}
+		copy(prev, r.W)
+	}
+}

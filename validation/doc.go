@@ -84,9 +84,17 @@
 // other scenarios' test levels are sanity checks whose power the DMFT's
 // cost limits. The quick level fails the same mutations on
 // two-cluster-logistic-psgd and two-cluster-logistic-gd
-// (SGDMFT_MUTATION_LEVEL=quick, see TestMutations). An error of 5% in the
-// persistence time τ moves the observables by 0.3% at most and is not
-// resolved at either level; one of 50% is.
+// (SGDMFT_MUTATION_LEVEL=quick, see TestMutations).
+//
+// An error of 5% in the persistence time τ moves the equal-time
+// observables by 0.3% at most, out of reach of any affordable level. The
+// two-time displacement dynamics.Disp = |w(t_j) − w(t_{j−1})|²/d between
+// consecutive records (compared like the others, from the first record on;
+// the DMFT's is C(t,t) + C(t′,t′) − 2C(t,t′) with its own standard error
+// over the batches) sees the selection noise that τ sets: near the
+// stationary state of two-cluster-logistic-psgd-stationary, over a lag of
+// 2, τ ± 5% moves it by 4–5%, and that scenario's test level fails both
+// (TestMutations).
 //
 // The references can be deliberately falsified (Options.Perturb,
 // Options.ReferenceProblem) for those mutation tests. Rendering — tables,

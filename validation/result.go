@@ -11,7 +11,7 @@ import (
 // Observables returns the observables compared between the simulations and
 // the DMFT, in report order (a new slice on each call).
 func Observables() []dynamics.Observable {
-	return []dynamics.Observable{dynamics.M, dynamics.Ctt, dynamics.TrainLoss, dynamics.TrainErr, dynamics.TestErr, dynamics.TestLoss}
+	return []dynamics.Observable{dynamics.M, dynamics.Ctt, dynamics.TrainLoss, dynamics.TrainErr, dynamics.TestErr, dynamics.TestLoss, dynamics.Disp}
 }
 
 // Reference is what the simulations are compared with.

@@ -188,6 +188,10 @@ func judgeVariant(ctx context.Context, sc Scenario, v Variant, vs VariantSims, o
 	vr.DMFTWall = time.Since(t0)
 	vr.DMFTSamples, vr.DMFTBatches = sol.Stats.Samples, sol.Stats.Batches
 	for _, o := range Observables() {
+		if o == dynamics.Disp {
+			vr.DMFT[o] = displacements(sol, vs.Steps)
+			continue
+		}
 		m, se := sol.MeanSE(o)
 		vr.DMFT[o] = Curve{pick(m, vs.Steps), pick(se, vs.Steps)}
 	}
@@ -199,7 +203,11 @@ func judgeVariant(ctx context.Context, sc Scenario, v Variant, vs VariantSims, o
 	nt := len(vs.Times)
 	var refs []refCurve
 	for _, o := range Observables() {
-		refs = append(refs, refCurve{o, DMFT, vr.DMFT[o], dmftDF, allTimes(nt)})
+		times := allTimes(nt)
+		if o == dynamics.Disp {
+			times = times[1:] // zero at the first record, exactly
+		}
+		refs = append(refs, refCurve{o, DMFT, vr.DMFT[o], dmftDF, times})
 	}
 	switch sc.Oracle {
 	case SquareFlow:
@@ -302,6 +310,16 @@ func allTimes(n int) []int {
 		t[i] = i
 	}
 	return t
+}
+
+// displacements returns the DMFT's displacement between consecutive
+// recorded steps, the simulator's dynamics.Disp (zero at the first).
+func displacements(sol *dmft.Solution, steps []int) Curve {
+	c := Curve{Mean: make([]float64, len(steps)), SE: make([]float64, len(steps))}
+	for j := 1; j < len(steps); j++ {
+		c.Mean[j], c.SE[j] = sol.Displacement(steps[j], steps[j-1])
+	}
+	return c
 }
 
 func pick(x []float64, steps []int) []float64 {

@@ -8,4 +8,7 @@ package validation
 //
 // 2: Student-t verdict (Hsu's degrees of freedom) with design weights; new level sizes and
 // DMFT batches; no empirical test samples in the simulations.
-const NumericsVersion = 2
+//
+// 3: the displacement dynamics.Disp between records is compared too; the scenario
+// two-cluster-logistic-psgd-stationary (the curves of version 2 are unchanged).
+const NumericsVersion = 3

@@ -20,6 +20,7 @@ import (
 var obsTitles = map[dynamics.Observable]string{
 	dynamics.M: "m = w·v*/d", dynamics.Ctt: "C(t,t) = |w|²/d", dynamics.TrainLoss: "training loss",
 	dynamics.TrainErr: "training error", dynamics.TestErr: "test error", dynamics.TestLoss: "test loss",
+	dynamics.Disp: "displacement |w(t) − w(t′)|²/d since the last record",
 }
 
 type errPoints struct {
