@@ -54,9 +54,6 @@ func Solve(ctx context.Context, p dynamics.Problem, set Settings) (*Solution, er
 	if err := p.Validate(); err != nil {
 		return nil, err
 	}
-	if p.Teacher != nil {
-		return nil, errors.New("dmft: the teacher–student data model is not supported yet")
-	}
 	if !loss.IsSmooth(p.Loss.Margin) {
 		return nil, fmt.Errorf("dmft: loss %T is not supported: its L'' has a δ part (use the squared hinge, or simulate)", p.Loss.Margin)
 	}
@@ -64,6 +61,11 @@ func Solve(ctx context.Context, p dynamics.Problem, set Settings) (*Solution, er
 		return nil, err
 	}
 	set = set.withDefaults()
+	if p.Teacher != nil {
+		if err := checkTeacher(p, set); err != nil {
+			return nil, err
+		}
+	}
 	chain, err := p.Selection()
 	if err != nil {
 		return nil, err
@@ -84,7 +86,7 @@ func Solve(ctx context.Context, p dynamics.Problem, set Settings) (*Solution, er
 	}
 
 	npairs := set.Samples / 2
-	ncl := len(p.Model.Clusters)
+	ncl := max(1, len(p.Model.Clusters)) // the teacher: one stratum
 	nb := min(set.Batches, npairs/ncl)
 	if nb < 1 {
 		return nil, fmt.Errorf("dmft: Samples = %d too few for %d clusters: want at least %d (one antithetic pair per cluster)", set.Samples, ncl, 2*ncl)
@@ -402,6 +404,9 @@ func combine(p dynamics.Problem, res []*result, exact bool) *Solution {
 }
 
 func testCurves(p dynamics.Problem, m, ctt []float64) (te, tl []float64) {
+	if p.Teacher != nil {
+		return teacherCurves(p, m, ctt)
+	}
 	te, tl = make([]float64, len(m)), make([]float64, len(m))
 	for k := range m {
 		te[k] = theory.TestError(p.Model, p.Loss.Output, m[k], ctt[k], 0)
