@@ -39,6 +39,8 @@ type result struct {
 // the solution is their mean and the standard errors their spread, and do
 // not depend on set.Workers. The square loss with linear output and full
 // batch is solved exactly without sampling (its standard errors are zero).
+// For the teacher–student model (p.Teacher, teacher.go) the output must be
+// linear, real-valued labels take the square loss, and the grid uniform.
 //
 // Solve returns an error for an invalid problem or settings, for the plain
 // hinge loss (its L” is a δ), and for a divergent solve (non-finite values,
