@@ -136,18 +136,26 @@ func teacherSimVerdict(sol *Solution, sim map[dynamics.Observable][2][]float64, 
 
 // TestTeacherAgainstFiniteD: the DMFT of the teacher against the direct
 // finite-d recursion (simTeacher) at every step (teacherSimVerdict) for the
-// sign teacher with label noise and the logistic loss (gd, and psgd b = 0.3
-// τ = 1) and the ReLU teacher with label noise and the square loss (gd,
-// solved exactly, and psgd). For the first, deliberately wrong DMFTs with Γ
-// or M_C scaled by 1.1 must fail: about the smallest error this ensemble
-// resolves (d = 400, 48 seeds); the exact checks (TestTeacherSquareSampled)
-// reject 5%.
+// sign teacher with label noise and the logistic loss (gd, psgd b = 0.3
+// τ = 1, sgd b = 0.3) and the ReLU teacher with label noise and the square
+// loss (gd, solved exactly, psgd, and sgf at η = 0.05). For the first,
+// deliberately wrong DMFTs with Γ or M_C scaled by 1.1 must fail: about
+// the smallest error this ensemble resolves (d = 400, 48 seeds); the exact
+// checks (TestTeacherSquareSampled) reject 5%.
 func TestTeacherAgainstFiniteD(t *testing.T) {
 	logi := loss.Func{Margin: loss.Logistic{}, Output: loss.Linear{}}
 	sign := teacher.Model{Link: teacher.Sign{}, Noise: 0.3}
 	relu := teacher.Model{Link: teacher.ReLU{}, Noise: 0.3}
 	psgd := func(p dynamics.Problem) dynamics.Problem {
 		p.Algo, p.B, p.Tau = dynamics.PSGD, 0.3, 1
+		return p
+	}
+	sgd := func(p dynamics.Problem) dynamics.Problem {
+		p.Algo, p.B = dynamics.SGD, 0.3
+		return p
+	}
+	sgf := func(p dynamics.Problem) dynamics.Problem {
+		p.Algo, p.B, p.Tau = dynamics.SGF, 0.3, 1
 		return p
 	}
 	type wrong struct {
@@ -161,8 +169,10 @@ func TestTeacherAgainstFiniteD(t *testing.T) {
 	}{
 		{"sign logistic gd", teacherProblem(sign, logi, 2, 0.1, 0.2, 3, 0.1, 1), []wrong{{"Γ × 1.1", Perturb{Gamma: 1.1}}, {"M_C × 1.1", Perturb{MC: 1.1}}}},
 		{"sign logistic psgd", psgd(teacherProblem(sign, logi, 2, 0.1, 0.2, 3, 0.1, 1)), nil},
+		{"sign logistic sgd", sgd(teacherProblem(sign, logi, 2, 0.1, 0.2, 3, 0.1, 1)), nil},
 		{"relu square gd", teacherProblem(relu, squareLoss(), 2, 0.1, 0.1, 3, 0.1, 1), nil},
 		{"relu square psgd", psgd(teacherProblem(relu, squareLoss(), 2, 0.1, 0.1, 3, 0.1, 1)), nil},
+		{"relu square sgf", sgf(teacherProblem(relu, squareLoss(), 2, 0.1, 0.05, 2, 0.1, 1)), nil},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			seed := uint64(20 + i)
