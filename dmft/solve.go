@@ -303,6 +303,8 @@ func (b *batch) result() *result {
 
 // Solution is the DMFT solution: means over the batches and their standard
 // errors (NaN with a single batch, zero for the exact square-loss solve).
+// For a teacher with real-valued labels (linear, ReLU), TrainErr and TestErr
+// are the training and test mean squared errors (teacher.go).
 type Solution struct {
 	Times []float64 // t_k = kη, k = 0..K
 	// Curves indexed by step k; the SE companions are standard errors.
