@@ -88,7 +88,7 @@ type batch struct {
 	cperp          []float64 // teacher: row k of C⊥ = C − m mᵀ, the field's covariance (teacher.go)
 
 	// Trajectories: 2·npairs, pair p is trajectories 2p (ε) and 2p+1 (−ε).
-	cl    []float64  // cluster position c
+	cl    []float64  // cluster position c (the teacher: h0)
 	y     []float64  // label
 	w     []float64  // weight in ⟨·⟩: p_cluster / trajectories of the cluster
 	wr    []float64  // weight in Γ: p_cluster / response trajectories of the cluster, 0 outside
