@@ -206,3 +206,67 @@ func ExampleSolve_teacher() {
 	// Output:
 	// exact: t = 5: m = 0.8138, test MSE = 0.0445
 }
+
+// TestTeacherSquareExactVsSampled: the exact square-loss solve against the
+// sampled march (ForceSampling) for the sign teacher with label noise (its
+// label moments E[h0 y] = √(2/π)/√(1 + σ²), E[y²] = 1 and its training
+// error by quadrature) and the ReLU teacher, on all observables at every
+// step, with the package's criterion and the batch-bias allowance
+// (teacherBatchBias); a deliberately wrong exact solve — the sign teacher's
+// E[h0 y] off by 5%, emulated by a teacher whose noise gives that moment
+// (which also shifts its test-error formula) — must fail.
+func TestTeacherSquareExactVsSampled(t *testing.T) {
+	verdictOf := func(ex, sa *Solution) verdict {
+		var cs []comparison
+		for _, o := range compared {
+			a, nb := dmftEstimate(sa, o)
+			b, _ := dmftEstimate(ex, o)
+			coef := teacherBatchBias[o] / float64(nb)
+			at := make([]int, len(ex.Times)-1)
+			for i := range at {
+				at[i] = i + 1
+			}
+			cs = append(cs, comparison{name: o.String(), a: a, b: b, at: at,
+				allow: func(_ int, v float64) float64 { return coef*scale(v) + 1e-9*math.Max(1, math.Abs(v)) }})
+		}
+		return judge(familyRate, cs...)
+	}
+	for _, c := range []struct {
+		name string
+		tm   teacher.Model
+	}{
+		{"sign σ = 0.3", teacher.Model{Link: teacher.Sign{}, Noise: 0.3}},
+		{"relu σ = 0.3", teacher.Model{Link: teacher.ReLU{}, Noise: 0.3}},
+	} {
+		p := teacherProblem(c.tm, squareLoss(), 1.5, 0.05, 0.1, 4, 0.1, 1)
+		ex, err := Solve(context.Background(), p, Settings{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if ex.Stats.Method != "exact" {
+			t.Fatalf("%s: method %s, want exact", c.name, ex.Stats.Method)
+		}
+		sa, err := Solve(context.Background(), p, teacherSampled)
+		if err != nil {
+			t.Fatal(err)
+		}
+		require(t, c.name, verdictOf(ex, sa))
+		if _, ok := c.tm.Link.(teacher.Sign); !ok {
+			continue
+		}
+		// E[h0 y] × 0.95: σ' with √(1 + σ²)/√(1 + σ'²) = 0.95.
+		w := c.tm
+		w.Noise = math.Sqrt((1+w.Noise*w.Noise)/(0.95*0.95) - 1)
+		q := p
+		q.Teacher = &w
+		wex, err := Solve(context.Background(), q, Settings{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		v := verdictOf(wex, sa)
+		t.Logf("%s: wrong E[h0 y] × 0.95: score %s; worst: %s", c.name, fmtScore(v.score), v.worst)
+		if v.pass() {
+			t.Errorf("%s: wrong E[h0 y] × 0.95 passes (score %s)", c.name, fmtScore(v.score))
+		}
+	}
+}
