@@ -16,8 +16,8 @@ import (
 	"github.com/sgdmft/sgdmft/dynamics"
 	"github.com/sgdmft/sgdmft/internal/rng"
 	"github.com/sgdmft/sgdmft/internal/vec"
-	"github.com/sgdmft/sgdmft/loss"
 	"github.com/sgdmft/sgdmft/mixture"
+	"github.com/sgdmft/sgdmft/teacher"
 )
 
 func dot(x, y []float64) float64 { return vec.Dot(x, y) }
@@ -63,7 +63,8 @@ func newKernels(k1 int) *kernels {
 // side (G, R, m, C), the Cholesky factor of ΔC and the sample process.
 type batch struct {
 	p      dynamics.Problem
-	fn     loss.Func
+	fn     pointLoss // p.Loss; the regression loss for a real-valued teacher (teacher.go)
+	tm     *teacher.Model
 	chain  dynamics.Chain
 	full   bool // every sample selected at every step
 	k1     int  // K+1 time points
@@ -83,9 +84,11 @@ type batch struct {
 	maxDiag        float64  // max ΔC[l,l] so far
 	trainLoss      []float64
 	trainErr       []float64
+	fresp          float64   // teacher: fraction of the pairs in Γ
+	cperp          []float64 // teacher: row k of C⊥ = C − m mᵀ, the field's covariance (teacher.go)
 
 	// Trajectories: 2·npairs, pair p is trajectories 2p (ε) and 2p+1 (−ε).
-	cl    []float64  // cluster position c
+	cl    []float64  // cluster position c (the teacher: h0)
 	y     []float64  // label
 	w     []float64  // weight in ⟨·⟩: p_cluster / trajectories of the cluster
 	wr    []float64  // weight in Γ: p_cluster / response trajectories of the cluster, 0 outside
@@ -150,10 +153,14 @@ func stratify(p []float64, n int) []int {
 func newBatch(p dynamics.Problem, chain dynamics.Chain, index, npairs int, fresp float64, q Perturb) *batch {
 	q = q.withDefaults()
 	k1 := p.Steps() + 1
+	delta := p.Model.Delta
+	if p.Teacher != nil {
+		delta = 1 // the teacher's inputs are isotropic (teacher.go)
+	}
 	b := &batch{
-		p: p, fn: p.Loss, chain: chain, full: chain.Full(), k1: k1,
-		eta: p.Eta, ed: q.Memory * p.Eta * p.Model.Delta,
-		adMC: q.MC * p.Alpha * p.Model.Delta, adG: q.Gamma * p.Alpha * p.Model.Delta,
+		p: p, fn: lossOf(p), tm: p.Teacher, chain: chain, full: chain.Full(), k1: k1,
+		eta: p.Eta, ed: q.Memory * p.Eta * delta,
+		adMC: q.MC * p.Alpha * delta, adG: q.Gamma * p.Alpha * delta,
 		c0v: p.C0 - p.M0*p.M0, index: index, npairs: npairs,
 	}
 	nn := k1 * k1
@@ -173,7 +180,12 @@ func newBatch(p dynamics.Problem, chain dynamics.Chain, index, npairs int, fresp
 		b.ybuf4 = make([]float64, 4*k1)
 		b.act = make([]int, 0, nt)
 	}
-	layout(p.Model, npairs, fresp, b.cl, b.y, b.w, b.wr)
+	if b.tm != nil {
+		b.cperp = make([]float64, k1)
+		b.fresp = fresp // the teacher's layout is drawn (drawTeacher)
+	} else {
+		layout(p.Model, npairs, fresp, b.cl, b.y, b.w, b.wr)
+	}
 	return b
 }
 
@@ -187,6 +199,9 @@ func (b *batch) draw(seed uint64, iter int) {
 	b.rnd = rand.New(b.src)
 	b.chain.Start(b.sel, b.rnd)
 	clear(b.cnt)
+	if b.tm != nil {
+		b.drawTeacher(seed, iter)
+	}
 }
 
 // advance draws the selections of step k+1.

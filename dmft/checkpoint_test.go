@@ -28,6 +28,8 @@ func checkpointCases() []struct {
 	}{
 		{"gd", twoCluster(dynamics.GD, 3), Settings{Samples: 240, Batches: 4, Seed: 3}},
 		{"psgd", twoCluster(dynamics.PSGD, 3), Settings{Samples: 240, Batches: 4, ResponseSamples: 120, Seed: 4}},
+		// The teacher's h0 and labels are redrawn from the seed on resume.
+		{"teacher psgd", teacherPSGD(), Settings{Samples: 240, Batches: 4, ResponseSamples: 120, Seed: 5}},
 	}
 }
 

@@ -25,6 +25,22 @@
 //	correlation      C[k,l] = m_k m_l + (C_0 − m_0²) G[k,0] G[l,0]
 //	                          + η² Σ_{j<k} Σ_{i<l} R[k,j] M_C[j,i] R[l,i]
 //
+// The single-index teacher–student model (Problem.Teacher; package teacher)
+// has inputs x ~ N(0, I_d) and a label that depends on the teacher field
+// h0 = v*·x/√d. Its projection on v* is exactly h0, so each trajectory
+// carries h0 exactly (stratified by quantiles) and only the weights'
+// part orthogonal to v* sees a Gaussian field, with Δ = 1:
+//
+//	sample process   r_k = m_k h0 + ω⊥_k − η Σ_{j<k} R[k,j] g_j,   ⟨ω⊥_k ω⊥_l⟩ = C[k,l] − m_k m_l
+//	kernels          μ_k = α⟨h0 g_k⟩,  M_C[k,l] = α⟨g_k g_l⟩,  Γ[k,j] = α⟨D_k J[k,j]⟩  (J as above, Δ = 1)
+//	overlap          m_{k+1} = (1 − ηλ) m_k − η μ_k   (no memory term)
+//	correlation      C[k,l] = m_k m_l + (C_0 − m_0²) G[k,0] G[l,0]
+//	                          + η² Σ_{j<k} Σ_{i<l} R[k,j] M_C[j,i] R[l,i]
+//
+// with G and R as above. Its derivation, the stratification and the loss of
+// real-valued labels are in teacher.go; the exact square-loss solve in
+// teacher_square.go, the fresh-sample formulas in teacher_fresh.go.
+//
 // Each line is implemented in the file named after it:
 //
 //	sample.go     the sample process r_k, and the kernels μ and M_C averaged from it
@@ -38,6 +54,7 @@
 //	checkpoint.go checkpoints of the march, and resuming from them
 //	flow.go       gradient flow (η → 0) on an adaptive grid (below)
 //	flow_solve.go its grid control, Settings.Grid
+//	teacher*.go   the teacher–student model (above)
 //
 // Row k of every quantity depends only on rows < k. The default method, March,
 // uses this causality to solve the equations in one pass over time with a

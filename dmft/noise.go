@@ -35,6 +35,10 @@ const jitter = 1e-9
 func (b *batch) cholesky(k int) error {
 	k1 := b.k1
 	delta := b.p.Model.Delta
+	crow := b.c[k*k1 : k*k1+k+1]
+	if b.tm != nil {
+		delta, crow = 1, b.cperp[:k+1] // the teacher's field: C⊥ (teacher.go)
+	}
 	lk := b.l[k*k1 : k*k1+k+1]
 	for j := 0; j < k; j++ {
 		ljj := b.l[j*k1+j]
@@ -42,9 +46,9 @@ func (b *batch) cholesky(k int) error {
 			lk[j] = 0
 			continue
 		}
-		lk[j] = (delta*b.c[k*k1+j] - dot(lk[:j], b.l[j*k1:j*k1+j])) / ljj
+		lk[j] = (delta*crow[j] - dot(lk[:j], b.l[j*k1:j*k1+j])) / ljj
 	}
-	diag := delta * b.c[k*k1+k]
+	diag := delta * crow[k]
 	b.maxDiag = max(b.maxDiag, diag)
 	jit := jitter * b.maxDiag
 	piv := diag + jit - dot(lk[:k], lk[:k])

@@ -40,6 +40,8 @@ type result struct {
 // the solution is their mean and the standard errors their spread, and do
 // not depend on set.Workers. The square loss with linear output and full
 // batch is solved exactly without sampling (its standard errors are zero).
+// For the teacher–student model (p.Teacher, teacher.go) the output must be
+// linear, real-valued labels take the square loss, and the grid uniform.
 //
 // Solve returns an error for an invalid problem or settings, for the plain
 // hinge loss (its L” is a δ), and for a divergent solve (non-finite values,
@@ -55,9 +57,6 @@ func Solve(ctx context.Context, p dynamics.Problem, set Settings) (*Solution, er
 	if err := p.Validate(); err != nil {
 		return nil, err
 	}
-	if p.Teacher != nil {
-		return nil, errors.New("dmft: the teacher–student data model is not supported yet")
-	}
 	if !loss.IsSmooth(p.Loss.Margin) {
 		return nil, fmt.Errorf("dmft: loss %T is not supported: its L'' has a δ part (use the squared hinge, or simulate)", p.Loss.Margin)
 	}
@@ -65,6 +64,11 @@ func Solve(ctx context.Context, p dynamics.Problem, set Settings) (*Solution, er
 		return nil, err
 	}
 	set = set.withDefaults()
+	if p.Teacher != nil {
+		if err := checkTeacher(p, set); err != nil {
+			return nil, err
+		}
+	}
 	chain, err := p.Selection()
 	if err != nil {
 		return nil, err
@@ -85,7 +89,7 @@ func Solve(ctx context.Context, p dynamics.Problem, set Settings) (*Solution, er
 	}
 
 	npairs := set.Samples / 2
-	ncl := len(p.Model.Clusters)
+	ncl := max(1, len(p.Model.Clusters)) // the teacher: one stratum
 	nb := min(set.Batches, npairs/ncl)
 	if nb < 1 {
 		return nil, fmt.Errorf("dmft: Samples = %d too few for %d clusters: want at least %d (one antithetic pair per cluster)", set.Samples, ncl, 2*ncl)
@@ -300,6 +304,8 @@ func (b *batch) result() *result {
 
 // Solution is the DMFT solution: means over the batches and their standard
 // errors (NaN with a single batch, zero for the exact square-loss solve).
+// For a teacher with real-valued labels (linear, ReLU), TrainErr and TestErr
+// are the training and test mean squared errors (teacher.go).
 type Solution struct {
 	Times []float64 // t_k = kη, k = 0..K
 	// Curves indexed by step k; the SE companions are standard errors.
@@ -457,6 +463,9 @@ func combine(p dynamics.Problem, res []*result, exact bool) *Solution {
 }
 
 func testCurves(p dynamics.Problem, m, ctt []float64) (te, tl []float64) {
+	if p.Teacher != nil {
+		return teacherCurves(p, m, ctt)
+	}
 	te, tl = make([]float64, len(m)), make([]float64, len(m))
 	for k := range m {
 		te[k] = theory.TestError(p.Model, p.Loss.Output, m[k], ctt[k], 0)

@@ -30,6 +30,9 @@ func exactSquare(p dynamics.Problem, chain dynamics.Chain) bool {
 // the kernels are μ_k = α Σ_c p_c c ḡ_k(c), M_C[k,l] = αΔ(Σ_c p_c ḡ_k(c) ḡ_l(c) + H[k,l])
 // with ḡ = r̄ − y, and Γ = αΔ J.
 func solveSquare(p dynamics.Problem) (*result, error) {
+	if p.Teacher != nil {
+		return solveTeacherSquare(p) // teacher_square.go
+	}
 	b := newBatch(p, dynamics.FullBatch(), 0, 0, 1, Perturb{})
 	k1 := b.k1
 	ncl := len(p.Model.Clusters)

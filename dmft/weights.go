@@ -34,6 +34,9 @@ func (b *batch) weights(k int) error {
 	k1 := b.k1
 	if k == 0 {
 		b.g[0], b.m[0], b.c[0] = 1, b.p.M0, b.p.C0
+		if b.tm != nil {
+			b.cperp[0] = b.c0v
+		}
 		return nil
 	}
 	row := b.g[k*k1 : k*k1+k+1]
@@ -56,6 +59,9 @@ func (b *batch) weights(k int) error {
 		b.rt[j*k1+k] = v
 	}
 	mk := row[0]*b.p.M0 - b.eta*dot(rrow, b.in.mu[:k])
+	if b.tm != nil {
+		mk = b.teacherOverlap(k)
+	}
 	b.m[k] = mk
 	// v_i = Σ_{j<k} R[k,j] M_C[j,i], i < k.
 	v := b.ybuf[:k]
@@ -68,7 +74,14 @@ func (b *batch) weights(k int) error {
 	e2 := b.eta * b.eta
 	g0 := row[0]
 	for l := 0; l <= k; l++ {
-		x := mk*b.m[l] + b.c0v*g0*b.g[l*k1] + e2*dot(v[:l], b.r[l*k1:l*k1+l])
+		var x float64
+		if b.tm == nil {
+			x = mk*b.m[l] + b.c0v*g0*b.g[l*k1] + e2*dot(v[:l], b.r[l*k1:l*k1+l])
+		} else {
+			// The teacher: the field's covariance C⊥ = C − m mᵀ (teacher.go).
+			b.cperp[l] = b.c0v*g0*b.g[l*k1] + e2*dot(v[:l], b.r[l*k1:l*k1+l])
+			x = b.cperp[l] + mk*b.m[l]
+		}
 		b.c[k*k1+l] = x
 		b.c[l*k1+k] = x
 	}
