@@ -104,6 +104,11 @@ func TestTeacherFresh(t *testing.T) {
 		{teacher.Model{Link: teacher.Linear{}, Noise: 0.3}, sq, 0.9, 1.1},
 	} {
 		te, tl := teacherFresh(c.tm, c.fn, c.m, c.q)
+		// The closed forms the solver records (package theory), written
+		// independently of teacherFresh.
+		if pe, pl := theory.TeacherTestError(c.tm, c.fn.Output, c.m, c.q), theory.TeacherTestLoss(c.tm, c.fn, c.m, c.q); math.Abs(pe-te) > 1e-9 || math.Abs(pl-tl) > 1e-9 {
+			t.Errorf("%v m=%v q=%v: theory gives %v, %v; teacherFresh %v, %v", c.tm, c.m, c.q, pe, pl, te, tl)
+		}
 		s := math.Sqrt(c.q - c.m*c.m)
 		sig := c.tm.Noise
 		var wantE, wantL float64

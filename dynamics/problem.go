@@ -86,15 +86,17 @@ func (p Problem) Validate() error {
 		return &FieldError{Pkg: "dynamics", Field: field, Value: v, Want: want, With: with}
 	}
 	finite := func(x float64) bool { return !math.IsNaN(x) && !math.IsInf(x, 0) }
-	switch {
-	case p.Loss.Margin == nil || p.Loss.Output == nil:
+	if p.Loss.Margin == nil || p.Loss.Output == nil {
 		return &FieldError{Pkg: "dynamics", Field: "Loss", Want: "a margin loss and an output function"}
-	case p.Teacher != nil && !p.Teacher.Link.Binary():
+	}
+	if p.Teacher != nil && !p.Teacher.Link.Binary() {
 		// Real labels: the loss is the square loss against the target
 		// (teacher.Loss), the only margin loss with a meaning there.
 		if _, err := teacher.NewLoss(*p.Teacher, p.Loss); err != nil {
 			return &FieldError{Pkg: "dynamics", Field: "Loss", Want: "the square loss for a teacher with real-valued labels", With: []string{"Teacher.Link"}, Err: err}
 		}
+	}
+	switch {
 	case !(p.Alpha > 0) || !finite(p.Alpha):
 		return bad("Alpha", p.Alpha, "a finite value > 0")
 	case !(p.Lambda >= 0) || !finite(p.Lambda):

@@ -22,6 +22,8 @@ func TestValidateTeacher(t *testing.T) {
 	}
 	withModel := base(teacher.Sign{}, loss.Logistic{})
 	withModel.Model = mixture.TwoCluster(0.5, 0.5)
+	negAlpha := base(teacher.Linear{}, loss.Square{}) // a valid real-label loss must not end the checks
+	negAlpha.Alpha = -1
 	noisy := base(teacher.Sign{}, loss.Logistic{})
 	noisy.Teacher.Noise = -0.1
 	for _, c := range []struct {
@@ -33,6 +35,7 @@ func TestValidateTeacher(t *testing.T) {
 		{noisy, "Teacher.Noise"},
 		{base(teacher.Linear{}, loss.Logistic{}), "Loss"},
 		{base(teacher.ReLU{}, loss.Hinge{}), "Loss"},
+		{negAlpha, "Alpha"},
 	} {
 		var fe *FieldError
 		if err := c.p.Validate(); !errors.As(err, &fe) || fe.Field != c.field {
