@@ -69,8 +69,9 @@ whose steps are set by the local error tolerance --grid-tol: t.npy holds the
 grid, the curves and C, R, MC, Gamma are on it, and meta.json records the
 grid, the rejected steps and each step's error estimate.
 
-A long solve can be checkpointed (--grid uniform): with --checkpoint DIR each batch is saved
-every --checkpoint-every and when the run is interrupted (Ctrl-C), and
+A long solve on the uniform grid can be checkpointed: with --checkpoint DIR
+each batch is saved every --checkpoint-every and when the run is
+interrupted (Ctrl-C), and
   sgdmft dmft --resume DIR
 continues it with the flags it was started with; the outputs are bit for bit
 those of an uninterrupted run. The checkpoint is removed once the outputs
