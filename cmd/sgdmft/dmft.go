@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"math"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -24,6 +25,7 @@ import (
 // dmftParams are the flags of sgdmft dmft: the model flags plus the solver's.
 //
 //	sgdmft dmft --algo psgd --b 0.3 --tau 1 --lambda 0.1 --T 20
+//	sgdmft dmft --grid adaptive --lambda 0.05 --T 1000   # gradient flow on a non-uniform grid
 //
 // writes t, m, Ctt, C, R, MC, Gamma, mu, train_loss, train_err, test_err,
 // test_loss (.npy, float64) with _se companions, and meta.json, into --out:
@@ -38,6 +40,8 @@ type dmftParams struct {
 	Damping                           float64
 	Iters                             int
 	Tol                               float64
+	Grid                              string
+	GridTol, GridMaxStep              float64
 	Workers                           int
 	Out                               string
 	Quiet                             bool
@@ -58,8 +62,16 @@ mu, train_loss, train_err, test_err, test_loss (.npy, with _se.npy standard
 errors from independent batches); C, R, MC, Gamma (two-time matrices at the
 recorded steps); and meta.json.
 
-A long solve can be checkpointed: with --checkpoint DIR each batch is saved
-every --checkpoint-every and when the run is interrupted (Ctrl-C), and
+--grid uniform (the default) solves the discrete-time dynamics at the
+learning rate --eta, at t = kη. --grid adaptive solves its η → 0 limit,
+gradient flow (--algo gd only; --eta does not apply), on a non-uniform grid
+whose steps are set by the local error tolerance --grid-tol: t.npy holds the
+grid, the curves and C, R, MC, Gamma are on it, and meta.json records the
+grid, the rejected steps and each step's error estimate.
+
+A long solve on the uniform grid can be checkpointed: with --checkpoint DIR
+each batch is saved every --checkpoint-every and when the run is
+interrupted (Ctrl-C), and
   sgdmft dmft --resume DIR
 continues it with the flags it was started with; the outputs are bit for bit
 those of an uninterrupted run. The checkpoint is removed once the outputs
@@ -76,6 +88,10 @@ are written.
 	f.IntVar(&p.Iters, "iters", 30, "--method iterate: maximum iterations, >= 1")
 	f.Float64Var(&p.Tol, "tol", 1e-3, "--method iterate: stop when the sup-norm change of m, C, Γ, M_C is below tol, > 0")
 	f.IntVar(&p.Workers, "workers", runtime.NumCPU(), "parallel workers, >= 1 (results do not depend on it)")
+	f.section("time grid")
+	f.StringVar(&p.Grid, "grid", "uniform", "uniform (discrete time at --eta) or adaptive (gradient flow, η → 0, --algo gd)")
+	f.Float64Var(&p.GridTol, "grid-tol", defaultGridTol, "--grid adaptive: local error tolerance per step (the largest predictor–corrector difference of m, C(t,t), R(t,·), relative to max(1, |value|)), > 0")
+	f.Float64Var(&p.GridMaxStep, "grid-max-step", defaultGridMaxStep, "--grid adaptive: the largest step, > 0 (it also bounds the quadrature error of the memory integrals near the diagonal)")
 	f.section("checkpoints")
 	f.StringVar(&p.Checkpoint, "checkpoint", "", "--method march: keep a checkpoint of the solve in this directory (one without a checkpoint), written every --checkpoint-every and on Ctrl-C; removed once the outputs are written")
 	f.FlagSet.DurationVar(&p.CheckpointEvery, "checkpoint-every", 5*time.Minute, "wall time between checkpoints of a batch (with --checkpoint or --resume), > 0, e.g. 30s, 10m")
@@ -109,6 +125,10 @@ func parseDMFT(args []string, stderr io.Writer) (*dmftSolve, error) {
 		if f, p, rec, err = parseResume(args, f, p, stderr); err != nil {
 			return nil, err
 		}
+	}
+	grid, err := p.grid(f)
+	if err != nil {
+		return nil, err
 	}
 	prob, err := p.problem(f)
 	if err != nil {
@@ -156,7 +176,7 @@ func parseDMFT(args []string, stderr io.Writer) (*dmftSolve, error) {
 	}
 	set := dmft.Settings{
 		Samples: explicit(p.Samples), ResponseSamples: p.ResponseSamples, Batches: explicit(p.Batches),
-		Method: method, Workers: explicit(p.Workers), Seed: p.Seed,
+		Method: method, Grid: grid, Workers: explicit(p.Workers), Seed: p.Seed,
 		CheckpointDir: p.Checkpoint, CheckpointEvery: every,
 	}
 	if err := set.Validate(); err != nil {
@@ -165,11 +185,64 @@ func parseDMFT(args []string, stderr io.Writer) (*dmftSolve, error) {
 	return &dmftSolve{f, p, prob, set, rec}, nil
 }
 
-// checkpointFields are the flags of the checkpoint settings.
+// checkpointFields are the flags of the checkpoint and grid settings.
 var checkpointFields = map[string]fieldFlag{
-	"CheckpointDir":   {"checkpoint", "no --checkpoint: only --method march checkpoints"},
-	"CheckpointEvery": {"checkpoint-every", "a duration > 0"},
-	"Method":          {flag: "method"},
+	"CheckpointDir":    {"checkpoint", "no --checkpoint: only --method march checkpoints"},
+	"CheckpointEvery":  {"checkpoint-every", "a duration > 0"},
+	"Method":           {flag: "method"},
+	"Grid":             {flag: "grid"},
+	"Adaptive.Tol":     {"grid-tol", "a finite value > 0"},
+	"Adaptive.MaxStep": {"grid-max-step", "a finite value > 0"},
+}
+
+// The defaults of --grid-tol and --grid-max-step: those of dmft.Adaptive
+// (its zero values), stated here so that the help and the record show
+// them; TestDMFTGridDefaults checks that they are the library's.
+const (
+	defaultGridTol     = 1e-4
+	defaultGridMaxStep = 1.0
+)
+
+// grid returns the time grid of --grid, and decides which flags apply:
+// --grid-tol and --grid-max-step only to the adaptive grid; --eta, the
+// checkpoint flags not to it (gradient flow has no learning rate; the
+// library's adaptive solve does not checkpoint). For the adaptive grid
+// --eta is set to --T, one "step", so that the problem's checks of the
+// time window (round(T/η) >= 1) are those of T alone.
+func (p *dmftParams) grid(f *cmdFlags) (dmft.Grid, error) {
+	var adaptive bool
+	switch p.Grid {
+	case "uniform":
+	case "adaptive":
+		adaptive = true
+	default:
+		return nil, f.flagError("grid", errors.New("want uniform or adaptive"))
+	}
+	for _, name := range []string{"grid-tol", "grid-max-step"} {
+		if err := f.only(name, adaptive, "to --grid uniform (only --grid adaptive uses it)"); err != nil {
+			return nil, err
+		}
+	}
+	if !adaptive {
+		return dmft.Uniform{}, nil
+	}
+	// Before the problem's checks, which would judge psgd's τ against the
+	// η set below.
+	if algo, err := dynamics.ParseAlgorithm(p.Algo); err == nil && algo != dynamics.GD {
+		return nil, usagef("%s with %s: want --algo gd (the adaptive grid solves gradient flow, the η → 0 limit of full-batch GD)", f.show("grid"), f.show("algo"))
+	}
+	if err := f.only("eta", false, "to --grid adaptive (it solves gradient flow, η → 0; --grid-tol sets its steps)"); err != nil {
+		return nil, err
+	}
+	for _, name := range []string{"checkpoint", "resume"} {
+		if err := f.only(name, p.Checkpoint == "", "to --grid adaptive (the adaptive solve does not checkpoint yet; use --grid uniform)"); err != nil {
+			return nil, err
+		}
+	}
+	if p.T > 0 && !math.IsInf(p.T, 0) {
+		p.Eta = p.T
+	}
+	return dmft.Adaptive{Tol: explicit(p.GridTol), MaxStep: explicit(p.GridMaxStep)}, nil
 }
 
 // dmftRecordFile is the command's record in a checkpoint directory, beside
@@ -337,7 +410,12 @@ func runDMFT(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		}
 	}
 	bar := newProgress(stderr, "dmft", p.Quiet)
-	bar.simTime(float64(prob.Steps()) * prob.Eta)
+	_, adaptive := s.set.Grid.(dmft.Adaptive)
+	if adaptive {
+		bar.simTime(prob.T) // Progress counts thousandths of T
+	} else {
+		bar.simTime(float64(prob.Steps()) * prob.Eta)
+	}
 	s.set.Progress = bar.update
 	s.set.Reached = bar.reached
 	sol, err := dmft.Solve(ctx, prob, s.set)
@@ -355,7 +433,7 @@ func runDMFT(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		return s.f.runError(err)
 	}
 
-	k := prob.Steps()
+	k := len(sol.Times) - 1 // prob.Steps() on the uniform grid
 	rec := dynamics.RecordSteps(k, p.Every)
 	pick := func(v []float64) []float64 {
 		out := make([]float64, len(rec))
@@ -386,6 +464,17 @@ func runDMFT(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	}
 	if s.rec != nil {
 		result["resumed_from"], result["resumed_batch_steps"] = p.Checkpoint, st.Resumed
+	}
+	result["grid"] = s.set.Grid.String()
+	if adaptive {
+		maxErr := 0.0
+		for _, e := range st.StepErr {
+			maxErr = math.Max(maxErr, e)
+		}
+		result["grid_points"], result["recorded_points"] = len(sol.Times), len(rec)
+		result["grid_tol"], result["grid_max_step"] = p.GridTol, p.GridMaxStep
+		result["rejected_steps"], result["max_step_err"] = st.Rejected, maxErr
+		result["step_err"] = st.StepErr // of the step from t[k] to t[k+1] of the whole grid
 	}
 	meta.Result = result
 	err = output.Write(p.Out, meta, func(dir *output.Dir) error {
@@ -419,8 +508,12 @@ func runDMFT(ctx context.Context, args []string, stdout, stderr io.Writer) error
 			fmt.Fprintf(stderr, "sgdmft dmft: warning: removing the checkpoint: %v\n", err)
 		}
 	}
-	fmt.Fprintf(stdout, "dmft: %s, N=%d in %d batches, steps=%d %s/%s in %.2fs -> %s\n",
-		st.Method, st.Samples, st.Batches, k, p.Algo, p.Loss, meta.WallTime, p.Out)
+	grid := ""
+	if adaptive {
+		grid = fmt.Sprintf(" (adaptive grid, tol %g, %d rejected)", p.GridTol, st.Rejected)
+	}
+	fmt.Fprintf(stdout, "dmft: %s, N=%d in %d batches, steps=%d%s %s/%s in %.2fs -> %s\n",
+		st.Method, st.Samples, st.Batches, k, grid, p.Algo, p.Loss, meta.WallTime, p.Out)
 	fmt.Fprintf(stdout, "t=%g: m=%.4f±%.4f train_loss=%.4f test_err=%.4f±%.4f\n",
 		sol.Times[k], sol.M[k], sol.MSE[k], sol.TrainLoss[k], sol.TestErr[k], sol.TestErrSE[k])
 	return nil

@@ -328,6 +328,7 @@ func TestDMFTCheckpointFlags(t *testing.T) {
 		{[]string{"--resume", ck, "--config", filepath.Join(ck, dmftRecordFile)}, "--config"},
 		{[]string{"--resume", ck, "--checkpoint", filepath.Join(dir, "other")}, "--checkpoint"},
 		{[]string{"--resume", ck, "--tau", "1"}, "--tau does not apply"},
+		{[]string{"--resume", ck, "--grid", "adaptive"}, `--grid = "adaptive", but the checkpointed run has --grid = "uniform"`},
 	})
 	out := filepath.Join(dir, "out")
 	for _, c := range []string{out, filepath.Join(out, "ck"), dir} {

@@ -229,7 +229,7 @@ func TestHelp(t *testing.T) {
 		}
 	}
 	_, stderr, _ := runArgs(t, "help", "theory")
-	for _, name := range []string{"seed", "algo", "tau", "b", "clusters", "mixture", "m0", "workers"} {
+	for _, name := range []string{"seed", "algo", "tau", "b", "clusters", "mixture", "workers"} {
 		if strings.Contains(stderr, "--"+name+" ") {
 			t.Errorf("help theory lists --%s", name)
 		}

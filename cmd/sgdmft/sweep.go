@@ -176,11 +176,12 @@ func runSweep(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 
 // splitArgs separates the sweep's flags from the command's: a flag that
 // the sweep has is the sweep's (--out and --quiet included), any other
-// must be the command's.
+// must be the command's. --grid is both the sweep's (name=values) and
+// dmft's (uniform or adaptive): a value with "=" is the sweep's.
 func splitArgs(cmd string, args []string, sw, cf *flag.FlagSet) (swArgs, cmdArgs []string, err error) {
 	for i := 0; i < len(args); i++ {
 		tok := args[i]
-		name, _, inline := strings.Cut(strings.TrimLeft(tok, "-"), "=")
+		name, val, inline := strings.Cut(strings.TrimLeft(tok, "-"), "=")
 		if !strings.HasPrefix(tok, "-") || tok == "-" || tok == "--" {
 			return nil, nil, usagef("sweep %s: unexpected argument %q (flags are --name value)", cmd, tok)
 		}
@@ -188,7 +189,10 @@ func splitArgs(cmd string, args []string, sw, cf *flag.FlagSet) (swArgs, cmdArgs
 			return nil, nil, flag.ErrHelp
 		}
 		fl, dst := sw.Lookup(name), &swArgs
-		if fl == nil {
+		if !inline && i+1 < len(args) {
+			val = args[i+1]
+		}
+		if fl == nil || sharedFlags[name] && cf.Lookup(name) != nil && !strings.Contains(val, "=") {
 			fl, dst = cf.Lookup(name), &cmdArgs
 		}
 		if fl == nil {
@@ -206,6 +210,10 @@ func splitArgs(cmd string, args []string, sw, cf *flag.FlagSet) (swArgs, cmdArgs
 	}
 	return swArgs, cmdArgs, nil
 }
+
+// sharedFlags are the flags of the sweep that a command also has; the
+// sweep's value has the form name=values, the command's not.
+var sharedFlags = map[string]bool{"grid": true}
 
 // flagKind is the kind of grid values a flag takes.
 func flagKind(fl *flag.Flag) sweep.Kind {
@@ -246,6 +254,9 @@ func parseSweep(cmd string, args []string, stderr io.Writer) (*sweep.Plan, strin
 	}
 	if sp.Out == "" {
 		return nil, "", nil, usagef("--out: want a directory name")
+	}
+	if _, ok := cf.given["grid"]; ok && len(sp.Grid) == 0 {
+		return nil, "", nil, usagef("--grid %s: taken as the --grid of sgdmft %s (its time grid, see sgdmft help %s); for the sweep's, want name=values, e.g. --grid alpha=0.5:3:11", cf.Lookup("grid").Value, cmd, cmd)
 	}
 	var g sweep.Grid
 	g.Zip = sp.Zip

@@ -438,15 +438,29 @@ func TestSweepSlurmScript(t *testing.T) {
 }
 
 // TestSweepFlags: the sweep's flags are not the commands', but for --out
-// and --quiet, which the sweep takes (points run quietly, in DIR/points).
+// and --quiet, which the sweep takes (points run quietly, in DIR/points),
+// and --grid, the sweep's with name=values and dmft's otherwise.
 func TestSweepFlags(t *testing.T) {
 	sw := flagSets["sweep"]()
 	for _, cmd := range sweepable {
 		flagSets[cmd]().VisitAll(func(fl *flag.Flag) {
-			if sw.Lookup(fl.Name) != nil && fl.Name != "out" && fl.Name != "quiet" {
+			if sw.Lookup(fl.Name) != nil && fl.Name != "out" && fl.Name != "quiet" && !sharedFlags[fl.Name] {
 				t.Errorf("--%s is a flag of both sweep and %s", fl.Name, cmd)
 			}
 		})
+	}
+	for _, c := range []struct {
+		args        []string
+		swArgs, cmd int // how many tokens go to each
+	}{
+		{[]string{"--grid", "alpha=1,2", "--grid", "adaptive", "--T", "1"}, 2, 4},
+		{[]string{"--grid=adaptive", "--grid=b=0.1,0.2"}, 1, 1},
+		{[]string{"--grid", "lambda=0.1,1", "--grid-tol", "1e-3"}, 2, 2},
+	} {
+		s, cm, err := splitArgs("dmft", c.args, sw.FlagSet, flagSets["dmft"]().FlagSet)
+		if err != nil || len(s) != c.swArgs || len(cm) != c.cmd {
+			t.Errorf("splitArgs(%q): sweep %q, dmft %q, %v", c.args, s, cm, err)
+		}
 	}
 	_, stderr, err := runArgs(t, "help", "sweep")
 	if !errors.Is(err, flag.ErrHelp) || !strings.Contains(stderr, "--grid") || !strings.Contains(stderr, "--max-running int") {

@@ -53,8 +53,9 @@ func TestTeacherSimulate(t *testing.T) {
 // TestTeacherFlags: the flags of the other data model, a bad link or noise,
 // a loss without meaning for real labels, and conflicting --data and
 // --mixture are usage errors naming the flag, for simulate and dmft; dmft
-// passes a valid teacher problem through; theory says the teacher's closed
-// forms are not available yet.
+// passes a valid teacher problem through; theory refuses the teacher's
+// combinations it has no closed form for (TestTheoryTeacherBadInput has
+// the rest).
 func TestTeacherFlags(t *testing.T) {
 	ts := []string{"--data", "teacher-student"}
 	cases := []usageCase{
@@ -66,6 +67,9 @@ func TestTeacherFlags(t *testing.T) {
 		{append(ts, "--link", "tanh"), `--link = "tanh": teacher: unknown link`},
 		{append(ts, "--label-noise", "-1"), "--label-noise = -1"},
 		{append(ts, "--link", "linear"), `--loss = "logistic" with --link = "linear": want the square loss`},
+		// The ranges hold for real labels too (validateProblem).
+		{append(ts, "--link", "linear", "--loss", "square", "--alpha", "-1"), "--alpha = -1: want a finite value > 0"},
+		{append(ts, "--link", "relu", "--loss", "square", "--m0", "2"), "--C0 = 1 with --m0 = 2"},
 		{append(ts, "--link", "relu", "--loss", "hinge"), "--loss"},
 		{[]string{"--data", "teacher-student", "--mixture", "two-cluster"}, "--mixture is an alias of --data"},
 		{[]string{"--data", "four-cluster"}, `--data = "four-cluster": unknown data model`},
@@ -80,7 +84,7 @@ func TestTeacherFlags(t *testing.T) {
 		t.Errorf("dmft problem: teacher %v, model %v", tm, s.prob.Model)
 	}
 	checkUsageErrors(t, []string{"theory"}, []usageCase{
-		{ts, "not available in sgdmft theory yet"},
+		{ts, `--link = "sign": --kind square-flow is the exact curve of the linear teacher`},
 		{[]string{"--link", "relu"}, "--link does not apply to --data two-cluster"},
 		{[]string{"--data", "three-cluster"}, "--data"},
 	})

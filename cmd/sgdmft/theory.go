@@ -25,6 +25,7 @@ import (
 //	sgdmft theory --kind erm --loss logistic --lambda 0.1 --bias
 //	sgdmft theory --kind erm --loss logistic --lambda 0.01 --alpha 0.01:5:50:log   # a learning curve
 //	sgdmft theory --kind max-margin --alpha 0.1,0.5,1,2 --bias
+//	sgdmft theory --data teacher-student --link linear --m0 0.2 --C0 1.04   # theory_teacher.go
 //
 // square-flow writes t.npy, m.npy, Ctt.npy, train_loss.npy, test_err.npy and
 // meta.json. erm and max-margin solve at each value of the one parameter
@@ -47,21 +48,35 @@ type theoryParams struct {
 }
 
 // theoryKind is a closed form of --kind, with the flags among kindFlags
-// that it uses.
+// that it uses, and its runs for the two-cluster model and for the
+// teacher–student model (nil: not available for it).
 type theoryKind struct {
-	name  string
-	flags []string
-	run   func(ctx context.Context, f *cmdFlags, p *theoryParams, args []string, stdout io.Writer) error
+	name         string
+	flags        []string
+	run, teacher func(ctx context.Context, f *cmdFlags, p *theoryParams, args []string, stdout io.Writer) error
 }
 
 var theoryKinds = []theoryKind{
-	{"square-flow", []string{"loss", "lambda", "C0", "eta", "dt", "T", "every"}, squareFlow},
-	{"erm", []string{"loss", "lambda", "bias"}, erm},
-	{"max-margin", []string{"bias"}, maxMargin},
+	{"square-flow", []string{"loss", "lambda", "m0", "C0", "eta", "dt", "T", "every"}, squareFlow, teacherSquareFlow},
+	{"erm", []string{"loss", "lambda", "bias"}, erm, teacherERM},
+	{"max-margin", []string{"bias"}, maxMargin, nil},
 }
 
 // kindFlags are the flags that only some kinds use.
-var kindFlags = []string{"loss", "lambda", "C0", "eta", "dt", "T", "every", "bias"}
+var kindFlags = []string{"loss", "lambda", "m0", "C0", "eta", "dt", "T", "every", "bias"}
+
+// dataOnly are the flags that only one data model uses in theory, with the
+// reason given when the other is chosen.
+var dataOnly = []struct {
+	flag, data, why string
+}{
+	{"rho", "two-cluster", "it is for two-cluster"},
+	{"delta", "two-cluster", "it is for two-cluster"},
+	{"bias", "two-cluster", "the teacher's ERM has no bias"},
+	{"link", "teacher-student", "it is for teacher-student"},
+	{"label-noise", "teacher-student", "it is for teacher-student"},
+	{"m0", "teacher-student", "the two-cluster square-flow starts from isotropic weights, m0 = 0"},
+}
 
 // curveParams are the flags that take a list or range of values, for erm
 // and max-margin.
@@ -75,12 +90,16 @@ func init() {
 func theoryFlags(stderr io.Writer) (*cmdFlags, *theoryParams) {
 	f := newCmdFlags("theory", `usage: sgdmft theory [--kind square-flow|erm|max-margin] [flags]
 
-Closed forms at d = ∞ (spec theory.md) for the two-cluster model (c = y = ±1).
+Closed forms at d = ∞ (spec theory.md) for the two-cluster model (c = y = ±1)
+and the teacher–student model (--data teacher-student).
   square-flow: full-batch GD on the square loss without bias, from isotropic
     weights (m0 = 0): discrete GD at t = kη (the d = ∞ limit of
     sgdmft simulate --loss square), or with --eta 0 gradient flow on the grid
     t = k·dt. Writes t.npy, m.npy, Ctt.npy, train_loss.npy, test_err.npy and
-    meta.json.
+    meta.json. For teacher-student, the linear teacher (--link linear) from
+    w0 with overlap --m0 and norm --C0: test_err.npy and train_err.npy are
+    the test and training mean squared errors (as in simulate), and
+    test_loss.npy is half the test MSE; meta.json holds the t → ∞ limit.
   erm: the ridge ERM fixed point, the long-time limit of full-batch GD,
     solved to a residual |F(x) − x| < 1e-11 (reported). Writes erm.json (m,
     Ctt, bias, V, train_loss, train_err, test_err) and meta.json, and prints
@@ -94,15 +113,22 @@ Closed forms at d = ∞ (spec theory.md) for the two-cluster model (c = y = ±1)
   continuation, each point started from the previous one. Both write
   alpha.npy, lambda.npy (erm), delta.npy, rho.npy and a .npy per observable,
   one entry per point, and print a table for a list.
+  erm for teacher-student: the ridge ERM fixed point without bias for the
+    linear teacher (--loss square) and the sign teacher (any margin loss),
+    along a list or range of alpha or lambda (each point solved on its
+    own). Writes alpha.npy, lambda.npy, m, Ctt, V, train_loss, train_err,
+    test_err, test_mse, residual, iterations (.npy) and erm.json; for the
+    linear teacher train_err and test_err are mean squared errors.
+    max-margin is for two-cluster only.
 `, stderr)
 	p := new(theoryParams)
 	f.section("closed form")
 	f.StringVar(&p.Kind, "kind", "square-flow", "square-flow, erm or max-margin")
-	f.section("model (two-cluster)")
+	f.section("model")
 	p.attach(f, "data")
-	f.Lookup("data").Usage = "data model: two-cluster (teacher-student: not yet)"
-	f.valuesVar(&p.rho, "rho", "0.5", "`ρ`: P(y = +1), in (0, 1)")
-	f.valuesVar(&p.delta, "delta", "0.5", "`Δ`: noise variance, > 0")
+	f.Lookup("data").Usage = "data model: two-cluster or teacher-student"
+	f.valuesVar(&p.rho, "rho", "0.5", "`ρ`: two-cluster: P(y = +1), in (0, 1)")
+	f.valuesVar(&p.delta, "delta", "0.5", "`Δ`: two-cluster: noise variance, > 0")
 	f.valuesVar(&p.alpha, "alpha", "2", "`α`: sample ratio n/d, > 0")
 	p.attach(f, "link", "label-noise")
 	p.attach(f, "loss")
@@ -110,8 +136,9 @@ Closed forms at d = ∞ (spec theory.md) for the two-cluster model (c = y = ±1)
 	f.Lookup("loss").Usage = "loss: " + strings.Join(loss.MarginNames(), ", ") + " (square-flow: square only)"
 	f.valuesVar(&p.lambda, "lambda", "0", "`λ`: ridge penalty, >= 0")
 	f.section("square-flow")
-	p.attach(f, "C0")
-	f.Lookup("C0").Usage = "initial norm C(0) = |w0|²/d of isotropic weights, >= 0"
+	p.attach(f, "m0", "C0")
+	f.Lookup("m0").Usage = "teacher-student: initial overlap m(0) = w0·v*/d (two-cluster starts at m0 = 0)"
+	f.Lookup("C0").Usage = "initial norm C(0) = |w0|²/d, >= m0² (two-cluster: of isotropic weights, >= 0)"
 	f.Float64Var(&p.Eta, "eta", 0.1, "learning rate η of discrete GD, > 0 and below the stability limit 2/ζ_max; 0: gradient flow")
 	f.Float64Var(&p.Dt, "dt", 0.1, "gradient flow (--eta 0): time step of the output grid, > 0")
 	p.attach(f, "T", "every")
@@ -133,23 +160,21 @@ func runTheory(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	for _, k := range theoryKinds {
 		names = append(names, k.name)
 	}
-	switch p.Data {
-	case "two-cluster":
-		for _, name := range teacherFlags {
-			if err := f.only(name, false, "to --data two-cluster (it is for teacher-student)"); err != nil {
-				return err
-			}
+	if p.Data != "two-cluster" && p.Data != "teacher-student" {
+		return f.flagError("data", fmt.Errorf("theory's closed forms are for two-cluster and teacher-student"))
+	}
+	for _, d := range dataOnly {
+		if err := f.only(d.flag, p.Data == d.data, fmt.Sprintf("to --data %s (%s)", p.Data, d.why)); err != nil {
+			return err
 		}
-	case "teacher-student":
-		// The teacher's closed forms (square-loss curves, ERM) are not wired
-		// into the command yet.
-		return usagef("%s: the closed forms of the teacher–student model are not available in sgdmft theory yet (use sgdmft simulate)", f.show("data"))
-	default:
-		return f.flagError("data", fmt.Errorf("theory's closed forms are for two-cluster (and teacher-student, not yet)"))
 	}
 	i := slices.IndexFunc(theoryKinds, func(k theoryKind) bool { return k.name == p.Kind })
 	if i < 0 {
 		return f.flagError("kind", fmt.Errorf("unknown closed form (allowed: %s)", strings.Join(names, ", ")))
+	}
+	teach := p.Data == "teacher-student"
+	if teach && theoryKinds[i].teacher == nil {
+		return f.flagError("kind", fmt.Errorf("not available for --data teacher-student (it has square-flow and erm)"))
 	}
 	for _, name := range kindFlags {
 		var users []string
@@ -178,6 +203,9 @@ func runTheory(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	p.Alpha, p.Delta, p.Rho, p.Lambda = p.alpha.vals[0], p.delta.vals[0], p.rho.vals[0], p.lambda.vals[0]
 	if p.Out == "" {
 		return usagef("--out: want a directory name")
+	}
+	if teach {
+		return theoryKinds[i].teacher(ctx, f, p, args, stdout)
 	}
 	return theoryKinds[i].run(ctx, f, p, args, stdout)
 }

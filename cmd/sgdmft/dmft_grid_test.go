@@ -1,0 +1,221 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"math"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/sgdmft/sgdmft/dmft"
+	"github.com/sgdmft/sgdmft/dynamics"
+	"github.com/sgdmft/sgdmft/loss"
+	"github.com/sgdmft/sgdmft/mixture"
+)
+
+// TestDMFTAdaptiveCommand runs gradient flow on the adaptive grid through
+// run: t.npy is the non-uniform grid from 0 to T, every curve and two-time
+// matrix is on it and equals dmft.Solve's with the same problem and
+// settings (the identical computation, independent of the worker count:
+// equality), meta.json records the grid, its tolerance, points, rejected
+// steps and step errors (each within the tolerance), and not --eta; the run
+// repeats from its meta.json with another worker count; --every thins the
+// grid.
+func TestDMFTAdaptiveCommand(t *testing.T) {
+	dir := t.TempDir()
+	out := filepath.Join(dir, "flow")
+	stdout, _, err := runArgs(t, "dmft", "--grid", "adaptive", "--grid-tol", "3e-4", "--T", "2", "--lambda", "0.1", "--m0", "0.1",
+		"--samples", "400", "--batches", "4", "--workers", "2", "--quiet", "--out", out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(stdout, "dmft: flow") || !strings.Contains(stdout, "adaptive grid, tol 0.0003") {
+		t.Errorf("stdout %q", stdout)
+	}
+	prob := dynamics.Problem{
+		Model: mixture.TwoCluster(0.5, 0.5), Loss: loss.Func{Margin: loss.Logistic{}, Output: loss.Linear{}},
+		Alpha: 2, Lambda: 0.1, Algo: dynamics.GD, B: 1, Eta: 2, T: 2, M0: 0.1, C0: 1,
+	}
+	want, err := dmft.Solve(context.Background(), prob, dmft.Settings{
+		Samples: 400, Batches: 4, Workers: 1, Seed: 1, Grid: dmft.Adaptive{Tol: 3e-4, MaxStep: 1},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tt := loadVector(t, filepath.Join(out, "t.npy"))
+	k1 := len(tt)
+	if !slices.Equal(tt, want.Times) || tt[0] != 0 || tt[k1-1] != 2 {
+		t.Fatalf("t = %v, library's grid %v", tt, want.Times)
+	}
+	big := 0.0
+	for i := 1; i < k1; i++ {
+		big = math.Max(big, tt[i]-tt[i-1])
+	}
+	if h0 := tt[1] - tt[0]; !(big > 2*h0) {
+		t.Errorf("first step %v, largest %v: the grid is not adaptive", h0, big)
+	}
+	for _, c := range []struct {
+		name     string
+		mean, se []float64
+	}{
+		{"m", want.M, want.MSE}, {"Ctt", want.Ctt, want.CttSE}, {"train_loss", want.TrainLoss, want.TrainLossSE},
+		{"test_err", want.TestErr, want.TestErrSE}, {"mu", want.Mu, want.MuSE},
+	} {
+		if v := loadVector(t, filepath.Join(out, c.name+".npy")); !slices.Equal(v, c.mean) {
+			t.Errorf("%s.npy = %v, library %v", c.name, v, c.mean)
+		}
+		if v := loadVector(t, filepath.Join(out, c.name+"_se.npy")); !slices.Equal(v, c.se) {
+			t.Errorf("%s_se.npy = %v, library %v", c.name, v, c.se)
+		}
+	}
+	for _, c := range []struct {
+		name string
+		want interface{ At(i, j int) float64 }
+	}{{"C", want.C}, {"R", want.R}, {"MC", want.MC}, {"Gamma", want.Gamma}} {
+		m := loadMatrix(t, filepath.Join(out, c.name+".npy"))
+		if r, cc := m.Dims(); r != k1 || cc != k1 {
+			t.Fatalf("%s.npy is %d×%d, want %d×%d", c.name, r, cc, k1, k1)
+		}
+		for i := 0; i < k1; i++ {
+			for j := 0; j < k1; j++ {
+				if m.At(i, j) != c.want.At(i, j) {
+					t.Fatalf("%s[%d,%d] = %v, library %v", c.name, i, j, m.At(i, j), c.want.At(i, j))
+				}
+			}
+		}
+	}
+	meta := readMeta(t, filepath.Join(out, "meta.json"))
+	if meta.Params["grid"] != "adaptive" || meta.Params["grid-tol"] != 3e-4 || meta.Params["grid-max-step"] != 1.0 {
+		t.Errorf("params %v", meta.Params)
+	}
+	if _, ok := meta.Params["eta"]; ok {
+		t.Errorf("params has --eta, which does not apply to --grid adaptive: %v", meta.Params)
+	}
+	r := meta.Result
+	if r["grid"] != "adaptive" || r["grid_points"] != float64(k1) || r["steps"] != float64(k1-1) || r["grid_tol"] != 3e-4 ||
+		r["rejected_steps"] != float64(want.Stats.Rejected) || r["solver"] != "flow" {
+		t.Errorf("result %v", r)
+	}
+	se, _ := r["step_err"].([]any)
+	if len(se) != k1-1 {
+		t.Fatalf("step_err has %d entries, want one per step (%d)", len(se), k1-1)
+	}
+	for i, e := range se {
+		if e != want.Stats.StepErr[i] || !(e.(float64) <= 3e-4) {
+			t.Errorf("step_err[%d] = %v, library %v, tolerance 3e-4", i, e, want.Stats.StepErr[i])
+		}
+	}
+	if r["max_step_err"] != slices.Max(want.Stats.StepErr) {
+		t.Errorf("max_step_err %v", r["max_step_err"])
+	}
+
+	again := filepath.Join(dir, "again")
+	if _, _, err := runArgs(t, "dmft", "--config", filepath.Join(out, "meta.json"), "--workers", "1", "--quiet", "--out", again); err != nil {
+		t.Fatal(err)
+	}
+	if m := loadVector(t, filepath.Join(again, "m.npy")); !slices.Equal(m, want.M) {
+		t.Errorf("repeated from meta.json: m %v, first run %v", m, want.M)
+	}
+
+	thin := filepath.Join(dir, "thin")
+	if _, _, err := runArgs(t, "dmft", "--config", filepath.Join(out, "meta.json"), "--every", "10", "--quiet", "--out", thin); err != nil {
+		t.Fatal(err)
+	}
+	rec := dynamics.RecordSteps(k1-1, 10)
+	tv, c := loadVector(t, filepath.Join(thin, "t.npy")), loadMatrix(t, filepath.Join(thin, "C.npy"))
+	if len(tv) != len(rec) || tv[len(tv)-1] != 2 {
+		t.Fatalf("--every 10: t = %v, want the grid points %v", tv, rec)
+	}
+	for i, k := range rec {
+		if tv[i] != tt[k] || c.At(i, len(rec)-1) != want.C.At(k, k1-1) {
+			t.Errorf("--every 10: t[%d] = %v, C[%d,last] = %v; grid point %d: %v, %v", i, tv[i], i, c.At(i, len(rec)-1), k, tt[k], want.C.At(k, k1-1))
+		}
+	}
+}
+
+// TestDMFTGridDefaults: the defaults of --grid-tol and --grid-max-step are
+// the library's (the zero values of dmft.Adaptive). A loose tolerance
+// (every step accepted and doubled) lets the step reach the largest step
+// by t = 4 (0.01·2^k sums past 1 by the 7th step), so both defaults shape
+// the grid; the grids must be identical.
+func TestDMFTGridDefaults(t *testing.T) {
+	prob := dynamics.Problem{
+		Model: mixture.TwoCluster(0.5, 0.5), Loss: loss.Func{Margin: loss.Logistic{}, Output: loss.Linear{}},
+		Alpha: 2, Lambda: 0.1, Algo: dynamics.GD, B: 1, Eta: 4, T: 4, C0: 1,
+	}
+	solve := func(a dmft.Adaptive) []float64 {
+		t.Helper()
+		sol, err := dmft.Solve(context.Background(), prob, dmft.Settings{Samples: 40, Batches: 2, Seed: 1, Grid: a})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return sol.Times
+	}
+	for _, c := range []struct {
+		name           string
+		library, flags dmft.Adaptive
+	}{
+		{"tol", dmft.Adaptive{MaxStep: 0.5}, dmft.Adaptive{Tol: defaultGridTol, MaxStep: 0.5}},
+		{"max-step", dmft.Adaptive{Tol: 10}, dmft.Adaptive{Tol: 10, MaxStep: defaultGridMaxStep}},
+	} {
+		a, b := solve(c.library), solve(c.flags)
+		if !slices.Equal(a, b) {
+			t.Errorf("--grid-%s: the library's default gives the grid %v, the flag's %v", c.name, a, b)
+		}
+		if c.name == "max-step" {
+			big := 0.0
+			for i := 1; i < len(a); i++ {
+				big = math.Max(big, a[i]-a[i-1])
+			}
+			if math.Abs(big-defaultGridMaxStep) > 1e-12 { // round-off of the grid's sums
+				t.Errorf("the largest step %v is not the bound %v: grid %v", big, defaultGridMaxStep, a)
+			}
+		}
+	}
+}
+
+// TestDMFTGridBadInput: the grid flags' rules, each a usage error naming
+// the flag before any work.
+func TestDMFTGridBadInput(t *testing.T) {
+	ck := filepath.Join(t.TempDir(), "ck")
+	checkUsageErrors(t, []string{"dmft", "--samples", "20", "--T", "0.5", "--quiet"}, []usageCase{
+		{[]string{"--grid", "log"}, `--grid = "log": want uniform or adaptive`},
+		{[]string{"--grid-tol", "1e-3"}, "--grid-tol does not apply to --grid uniform"},
+		{[]string{"--grid-max-step", "0.5"}, "--grid-max-step does not apply to --grid uniform"},
+		{[]string{"--grid", "adaptive", "--eta", "0.05"}, "--eta does not apply to --grid adaptive"},
+		{[]string{"--grid", "adaptive", "--algo", "psgd", "--b", "0.3", "--tau", "1"}, `--grid = "adaptive" with --algo = "psgd": want --algo gd`},
+		{[]string{"--grid", "adaptive", "--algo", "sgf", "--b", "0.3", "--tau", "1"}, `--grid = "adaptive" with --algo = "sgf": want --algo gd`},
+		{[]string{"--grid", "adaptive", "--grid-tol", "0"}, "--grid-tol = 0: want a finite value > 0"},
+		{[]string{"--grid", "adaptive", "--grid-tol", "-1e-4"}, "--grid-tol = -0.0001: want a finite value > 0"},
+		{[]string{"--grid", "adaptive", "--grid-max-step", "NaN"}, "--grid-max-step = NaN: want a finite value > 0"},
+		{[]string{"--grid", "adaptive", "--method", "iterate"}, `--method = "iterate" with --grid = "adaptive"`},
+		{[]string{"--grid", "adaptive", "--checkpoint", ck}, "--checkpoint does not apply to --grid adaptive (the adaptive solve does not checkpoint yet"},
+		{[]string{"--grid", "adaptive", "--T", "-1"}, "--T = -1"},
+	})
+}
+
+// TestProgressAdaptive: on the adaptive grid the bar counts thousandths of
+// T and the simulated time each batch has reached; at the end it shows
+// 100% and every batch done.
+func TestProgressAdaptive(t *testing.T) {
+	var b bytes.Buffer
+	p := &progress{w: &b, label: "dmft", on: true}
+	p.simTime(2)
+	prob := dynamics.Problem{
+		Model: mixture.TwoCluster(0.5, 0.5), Loss: loss.Func{Margin: loss.Logistic{}, Output: loss.Linear{}},
+		Alpha: 2, Lambda: 0.1, Algo: dynamics.GD, B: 1, Eta: 2, T: 2, C0: 1,
+	}
+	set := dmft.Settings{Samples: 40, Batches: 2, Seed: 1, Grid: dmft.Adaptive{}, Progress: p.update, Reached: p.reached}
+	if _, err := dmft.Solve(context.Background(), prob, set); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(b.String(), "100%") || p.complete != 2 || len(p.at) != 0 {
+		t.Errorf("bar %q; %d batches complete, %v running", b.String(), p.complete, p.at)
+	}
+	p.reached(0, 0.5)
+	if line := p.line(250, 1000, 0); !strings.Contains(line, " 25%") || !strings.Contains(line, "t=0.5/2") {
+		t.Errorf("bar %q", line)
+	}
+}
