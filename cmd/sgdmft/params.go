@@ -285,28 +285,10 @@ func (p *modelParams) problem(f *cmdFlags) (dynamics.Problem, error) {
 		Alpha: p.Alpha, Lambda: p.Lambda, Algo: algo, B: p.B, Tau: p.Tau,
 		Eta: p.Eta, T: p.T, M0: p.M0, C0: p.C0,
 	}
-	if err := validateProblem(pr); err != nil {
+	if err := pr.Validate(); err != nil {
 		return pr, f.fieldError(err, map[string]fieldFlag{"Model.Clusters": {dm.flag, dm.want}})
 	}
 	return pr, nil
-}
-
-// validateProblem is pr.Validate, and for a teacher with real labels also
-// the range checks of the same problem with labels ±1: Problem.Validate
-// returns after its check of the loss against real labels without checking
-// the other fields (α, λ, η, T, m0, C0), which do not depend on the link.
-// (A library bug, reported; this check is redundant once it is fixed.)
-func validateProblem(pr dynamics.Problem) error {
-	if err := pr.Validate(); err != nil {
-		return err
-	}
-	if pr.Teacher == nil || pr.Teacher.Link.Binary() {
-		return nil
-	}
-	signed := *pr.Teacher
-	signed.Link = teacher.Sign{}
-	pr.Teacher = &signed
-	return pr.Validate()
 }
 
 // parseClusters reads "c:p:y,c:p:y,…".

@@ -68,7 +68,7 @@ func teacherSquareFlow(ctx context.Context, f *cmdFlags, p *theoryParams, args [
 		Teacher: &tm, Loss: loss.Func{Margin: margin, Output: loss.Linear{}},
 		Alpha: p.Alpha, Lambda: p.Lambda, Algo: dynamics.GD, B: 1, Eta: step, T: p.T, M0: p.M0, C0: p.C0,
 	}
-	if err := validateProblem(prob); err != nil {
+	if err := prob.Validate(); err != nil {
 		return f.fieldError(err, map[string]fieldFlag{"Eta": eta})
 	}
 	if err := dynamics.ValidateEvery(p.Every); err != nil {
