@@ -9,9 +9,10 @@ import (
 // by 0.95 and by 1.05, and a DMFT solved for Δ × 1.05 — must fail the
 // criterion of TestSquareSampledVsTheory (the same function, settings, seed
 // and reference), while the true DMFT passes it: the package's tests can
-// tell a 5% error in any of the three, or in Δ, from the DMFT. (τ has no
-// part in this full-batch problem; the validation's mutation test covers it.) The score logged is the worst deviation in tolerances (the
-// criterion fails above 1).
+// tell a 5% error in any of the three, or in Δ, from the DMFT. τ has no
+// part in this full-batch problem: TestPersistenceAgainstSimulator is the
+// package's check of a DMFT solved for τ off by 5%. The score logged is the
+// worst deviation in tolerances (the criterion fails above 1).
 func TestWrongDMFTFails(t *testing.T) {
 	for _, c := range []struct {
 		name  string
