@@ -44,7 +44,7 @@ type dmftParams struct {
 	GridTol, GridMaxStep              float64
 	Workers                           int
 	Out                               string
-	Quiet                             bool
+	Quiet, ForceSampling              bool
 	Checkpoint, Resume                string
 	CheckpointEvery                   time.Duration
 }
@@ -88,6 +88,7 @@ are written.
 	f.IntVar(&p.Iters, "iters", 30, "--method iterate: maximum iterations, >= 1")
 	f.Float64Var(&p.Tol, "tol", 1e-3, "--method iterate: stop when the sup-norm change of m, C, Γ, M_C is below tol, > 0")
 	f.IntVar(&p.Workers, "workers", runtime.NumCPU(), "parallel workers, >= 1 (results do not depend on it)")
+	f.BoolVar(&p.ForceSampling, "force-sampling", false, "sample the square loss with linear output and full batch too, instead of its exact (deterministic) solve: a Monte-Carlo check of it")
 	f.section("time grid")
 	f.StringVar(&p.Grid, "grid", "uniform", "uniform (discrete time at --eta) or adaptive (gradient flow, η → 0, --algo gd)")
 	f.Float64Var(&p.GridTol, "grid-tol", defaultGridTol, "--grid adaptive: local error tolerance per step (the largest predictor–corrector difference of m, C(t,t), R(t,·), relative to max(1, |value|)), > 0")
@@ -177,7 +178,7 @@ func parseDMFT(args []string, stderr io.Writer) (*dmftSolve, error) {
 	set := dmft.Settings{
 		Samples: explicit(p.Samples), ResponseSamples: p.ResponseSamples, Batches: explicit(p.Batches),
 		Method: method, Grid: grid, Workers: explicit(p.Workers), Seed: p.Seed,
-		CheckpointDir: p.Checkpoint, CheckpointEvery: every,
+		CheckpointDir: p.Checkpoint, CheckpointEvery: every, ForceSampling: p.ForceSampling,
 	}
 	if err := set.Validate(); err != nil {
 		return nil, f.fieldError(err, checkpointFields)

@@ -219,3 +219,28 @@ func TestProgressAdaptive(t *testing.T) {
 		t.Errorf("bar %q", line)
 	}
 }
+
+// TestDMFTForceSampling: --force-sampling samples the square loss that the
+// DMFT otherwise solves exactly (the peer's teacher–student setting): the
+// two agree within the sampled m's Monte-Carlo error (5 standard errors,
+// false-failure rate below 1e-5 per point over 6 points).
+func TestDMFTForceSampling(t *testing.T) {
+	dir := t.TempDir()
+	common := []string{"dmft", "--data", "teacher-student", "--link", "linear", "--loss", "square", "--alpha", "3", "--lambda", "0.5",
+		"--eta", "0.1", "--T", "5", "--m0", "0.2", "--C0", "1.04", "--every", "10", "--samples", "4000", "--quiet"}
+	exactOut, sampledOut := filepath.Join(dir, "exact"), filepath.Join(dir, "sampled")
+	so, _, err := runArgs(t, append(common, "--out", exactOut)...)
+	if err != nil || !strings.Contains(so, "dmft: exact") {
+		t.Fatalf("exact: %v, stdout %q", err, so)
+	}
+	so, _, err = runArgs(t, append(common, "--force-sampling", "--out", sampledOut)...)
+	if err != nil || !strings.Contains(so, "dmft: march") {
+		t.Fatalf("--force-sampling: %v, stdout %q", err, so)
+	}
+	me, ms, se := loadVector(t, filepath.Join(exactOut, "m.npy")), loadVector(t, filepath.Join(sampledOut, "m.npy")), loadVector(t, filepath.Join(sampledOut, "m_se.npy"))
+	for k := 1; k < len(me); k++ {
+		if !(se[k] > 0) || math.Abs(ms[k]-me[k]) > 5*se[k] {
+			t.Errorf("record %d: sampled m %v ± %v, exact %v", k, ms[k], se[k], me[k])
+		}
+	}
+}
