@@ -354,8 +354,9 @@ func teacherScenarios() []Scenario {
 			Name: "teacher-sign-logistic-gd",
 			Description: "Sign teacher with label noise σ = 0.1 (y = sign(h0 + σε)), logistic loss, α = 2, ridge λ = 0.1, " +
 				"full-batch GD at η = 0.1 to T = 10 from m0 = 0, C0 = 1: the noisy perceptron of arXiv:2210.06591. " +
-				"The ridge keeps |w| bounded (noiseless labels at α = 2 are separable) and the noise exercises the " +
-				"label-noise average of the DMFT; by T = 10 m has risen from 0 to near its plateau.",
+				"The ridge keeps |w| bounded (on labels this clean at α = 2, GD on the bare logistic loss grows |w| without end) " +
+				"and the noise exercises the DMFT's label-noise average; by T = 10 the test error has fallen from 0.5 to 0.19, " +
+				"near its plateau, while m still grows slowly.",
 			Variants: []Variant{{"gd σ=0.1", teacherProblem(teacher.Sign{}, 0.1, loss.Logistic{}, 2, 0.1, dynamics.GD, 1, 0)}},
 			Every:    5,
 		},
@@ -369,7 +370,9 @@ func teacherScenarios() []Scenario {
 		{
 			Name: "teacher-relu-square-gd",
 			Description: "ReLU teacher y = max(h0, 0) + σε with σ = 0.1, square loss against the target (the error observables " +
-				"are MSEs), α = 2, λ = 0.1, full-batch GD at η = 0.1 to T = 10 from m0 = 0, C0 = 1. The DMFT solves it " +
+				"are MSEs), α = 2, λ = 0.1, full-batch GD at η = 0.1 to T = 10 from m0 = 0, C0 = 1; the test MSE falls " +
+				"from 1.51 to 0.43 by t ≈ 2 and then rises slightly (0.45 at T = 10) as GD fits what a linear student cannot " +
+				"(the ReLU's nonlinear part and the noise). The DMFT solves it " +
 				"exactly (square loss, linear output, full batch); the exact curves are theory.TeacherSquare's for the " +
 				"equivalent linear teacher (κ = E[h0 y] = 1/2, noise² = E y² − κ²).",
 			Variants: []Variant{{"gd σ=0.1", teacherProblem(teacher.ReLU{}, 0.1, loss.Square{}, 2, 0.1, dynamics.GD, 1, 0)}},
