@@ -8,6 +8,10 @@
 //	F. Mignacco, F. Krzakala, P. Urbani, L. Zdeborová, "Dynamical mean-field
 //	theory for stochastic gradient descent in Gaussian mixture classification",
 //	NeurIPS 2020, arXiv:2006.06098 (the DMFT and the scenarios' model).
+//	C. Gerbelot, E. Troiani, F. Mignacco, F. Krzakala, L. Zdeborová,
+//	"Rigorous dynamical mean field theory for stochastic gradient descent
+//	methods", arXiv:2210.06591 (2022) (the teacher–student scenarios, and
+//	the peer simulation of TestPeerScenario).
 //	B. L. Welch, "The generalization of Student's problem when several
 //	different population variances are involved", Biometrika 34, 28 (1947);
 //	F. E. Satterthwaite, "An approximate distribution of estimates of variance
@@ -95,6 +99,24 @@
 // stationary state of two-cluster-logistic-psgd-stationary, over a lag of
 // 2, τ ± 5% moves it by 4–5%, and that scenario's test level fails both
 // (TestMutations).
+//
+// # The teacher–student scenarios
+//
+// The scenarios named teacher-… use the single-index teacher–student model
+// (package teacher; dynamics.Problem.Teacher). The verdict is the same; for
+// real labels (the linear and ReLU links) the error observables are mean
+// squared errors, so the training error's standard error is not floored at
+// a count's resolution. The exact references dispatch on the data model:
+// the square-loss curves are theory.TeacherSquare's (for a link other than
+// the linear one, through its equivalent linear teacher: at d = ∞ square-loss
+// GD sees the label only through κ = E[h0 y] and E y², see teacherSquareCurves),
+// and the ERM limit is theory.TeacherERM's. teacher-linear-square-peer is
+// the setting of Gerbelot et al., whose stored simulation TestPeerScenario
+// compares with the exact curve and the DMFT (within their error bar at
+// every stored step: at most 0.17 of it). The test level of
+// teacher-sign-logistic-psgd is sized so that a DMFT with M_C × 0.95 or
+// 1.05, Γ × 0.95 or the memory term × 0.95 fails it (TestMutations); Γ × 1.05,
+// the memory term × 1.05 and τ ± 5% it does not resolve.
 //
 // The references can be deliberately falsified (Options.Perturb,
 // Options.ReferenceProblem) for those mutation tests. Rendering — tables,

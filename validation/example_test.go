@@ -33,7 +33,7 @@ func ExampleRun() {
 	}
 	fmt.Println("scenario passes:", res.Pass)
 	// Output:
-	// 210 comparisons at 21 times
+	// 230 comparisons at 21 times
 	// m vs dmft: pass true
 	// Ctt vs dmft: pass true
 	// scenario passes: true

@@ -14,14 +14,16 @@ import (
 
 var update = flag.Bool("update", false, "rewrite testdata/fingerprint.json from the current numerics")
 
-// fingerprint runs three scenarios (sampled DMFT, exact theory, ERM limit)
+// fingerprint runs five scenarios (sampled DMFT, exact theory, ERM limit;
+// the teacher–student model's sampled DMFT, and its exact DMFT and theory)
 // at a tiny size and returns numbers that every part of the numerics
 // touches: the simulations' and the DMFT's final values and each check's
 // worst z.
 func fingerprint(t *testing.T) map[string]float64 {
 	t.Helper()
 	out := map[string]float64{}
-	for _, name := range []string{"two-cluster-logistic-psgd", "two-cluster-square-gd", "two-cluster-logistic-ridge-longtime"} {
+	for _, name := range []string{"two-cluster-logistic-psgd", "two-cluster-square-gd", "two-cluster-logistic-ridge-longtime",
+		teacherPSGD, "teacher-relu-square-gd"} {
 		sc, _ := Lookup(name)
 		sc.Sizes[Test] = Size{Dims: dims(20, 3, 40, 3), Samples: 400, Batches: 4}
 		r, err := Run(context.Background(), sc, Options{Level: Test, Workers: 2})

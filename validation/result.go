@@ -19,8 +19,8 @@ type Reference int
 
 const (
 	DMFT   Reference = iota // the DMFT at every recorded time
-	Theory                  // the exact square-loss GD curves (theory.SquareGD) at every recorded time
-	ERM                     // the ridge ERM fixed point (theory.ERM) at the final time
+	Theory                  // the exact square-loss GD curves (theory.SquareGD; TeacherSquare for a teacher) at every recorded time
+	ERM                     // the ridge ERM fixed point (theory.ERM; TeacherERM for a teacher) at the final time
 )
 
 var referenceNames = [...]string{DMFT: "dmft", Theory: "theory", ERM: "erm"}

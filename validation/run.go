@@ -120,8 +120,8 @@ func Simulate(ctx context.Context, sc Scenario, opt Options) (*Simulations, erro
 			e := Ensemble{D: dim.D, N: n, Seeds: dim.Seeds, Seed: seed, Curves: map[dynamics.Observable]Curve{}}
 			for _, o := range Observables() {
 				m, se := ens.MeanSE(o)
-				if o == dynamics.TrainErr {
-					se = floorSE(se, n*dim.Seeds)
+				if o == dynamics.TrainErr && binaryLabels(p) {
+					se = floorSE(se, n*dim.Seeds) // a count; a real label's training MSE is not
 				}
 				e.Curves[o] = Curve{m, se}
 			}
@@ -339,8 +339,17 @@ func mixSeed(seed uint64, scenario string, variant, d uint64) uint64 {
 	return a
 }
 
-// squareCurves returns the exact square-loss GD curves at the given times.
+// binaryLabels reports whether the problem's labels are ±1 (a mixture, or
+// a teacher with a Binary link), so that its training error is a count.
+func binaryLabels(p dynamics.Problem) bool { return p.Teacher == nil || p.Teacher.Link.Binary() }
+
+// squareCurves returns the exact square-loss GD curves at the given times:
+// theory.SquareGD for a mixture, theory.TeacherSquare for a teacher
+// (teacherSquareCurves).
 func squareCurves(p dynamics.Problem, times []float64) (map[dynamics.Observable]Curve, error) {
+	if p.Teacher != nil {
+		return teacherSquareCurves(p, times)
+	}
 	sq := theory.SquareGD{Alpha: p.Alpha, Delta: p.Model.Delta, Lambda: p.Lambda, C0: p.C0, Eta: p.Eta}
 	pts, err := sq.Curve(nil, times)
 	if err != nil {
@@ -367,8 +376,13 @@ func squareCurves(p dynamics.Problem, times []float64) (map[dynamics.Observable]
 	return out, nil
 }
 
-// ermLimit returns the ridge ERM fixed point of a full-batch problem.
+// ermLimit returns the ridge ERM fixed point of a full-batch problem:
+// theory.ERM for a mixture, theory.TeacherERM for a teacher
+// (teacherERMLimit).
 func ermLimit(p dynamics.Problem) (map[dynamics.Observable]float64, error) {
+	if p.Teacher != nil {
+		return teacherERMLimit(p)
+	}
 	r, err := theory.ERM{Model: p.Model, Alpha: p.Alpha, Lambda: p.Lambda, Loss: p.Loss.Margin}.Solve()
 	if err != nil {
 		return nil, fmt.Errorf("theory: %w", err)

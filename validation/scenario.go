@@ -7,6 +7,7 @@ import (
 	"github.com/sgdmft/sgdmft/dynamics"
 	"github.com/sgdmft/sgdmft/loss"
 	"github.com/sgdmft/sgdmft/mixture"
+	"github.com/sgdmft/sgdmft/teacher"
 )
 
 // Level selects the size of a validation run. The zero value is Quick,
@@ -87,8 +88,8 @@ type Oracle int
 
 const (
 	NoOracle   Oracle = iota
-	SquareFlow        // theory.SquareGD: exact square-loss GD curves
-	ERMLimit          // theory.ERM: the ridge fixed point, reached at the final time
+	SquareFlow        // exact square-loss GD curves: theory.SquareGD, or theory.TeacherSquare for a teacher
+	ERMLimit          // the ridge fixed point, reached at the final time: theory.ERM, or theory.TeacherERM for a teacher
 )
 
 // Scenario is a named reference problem: DMFT (and theory where it
@@ -277,6 +278,7 @@ func Scenarios() []Scenario {
 			Every:       10,
 		},
 	}
+	sc = append(sc, teacherScenarios()...)
 	for i := range sc {
 		if sc[i].Sizes[Full].Dims == nil {
 			sc[i].Sizes = standardSizes()
@@ -291,6 +293,105 @@ func threeClusterQuadratic(algo dynamics.Algorithm, b, tau float64) dynamics.Pro
 		Model: mixture.ThreeCluster(0.5, 0.1),
 		Loss:  loss.Func{Margin: loss.Logistic{}, Output: loss.Quadratic{Kappa: 1}},
 		Alpha: 2, Algo: algo, B: b, Tau: tau, Eta: 0.1, T: 20, M0: 0.3, C0: 1,
+	}
+}
+
+// teacherDiscriminatingSizes are those of teacher-sign-logistic-psgd, the
+// teacher scenario of the mutation tests. A seed at d ≤ 200 costs a few ms,
+// mostly fixed, so the test level takes the small dimensions 50 and 200
+// (the true DMFT passes with |z| ≤ 2.7: the 1/d fit holds there); the
+// intercept's variance v(c₁²/(S₁d₁) + c₂²/(S₂d₂)), c = (−1/3, 4/3), is
+// dominated by d₂ = 200 even with S₁ = 2S₂. (At the same cost with d = 100
+// and 400, 400 and 100 seeds, the simulations' standard error of Ctt at
+// t = 10 was 4.3e-3 against the DMFT's 2.4e-3 at 100000 trajectories, and
+// Γ ×0.95 passed with |z| = 3.9.) So sized, M_C ×0.95 and ×1.05, Γ ×0.95 and the memory term ×0.95
+// fail it with |z| ≥ 5.4 against 4.35 (TestMutations); Γ ×1.05, the memory
+// term ×1.05 and τ ± 5% come out at |z| ≈ 3.3–4.6, not resolved. About 8 s
+// of CPU for the simulations and the DMFT.
+func teacherDiscriminatingSizes() [numLevels]Size {
+	s := standardSizes()
+	s[Test] = Size{Dims: dims(50, 800, 200, 400), Samples: 100000, Batches: 50}
+	return s
+}
+
+// exactSizes are those of the scenarios whose DMFT is the exact square-loss
+// solve (no Monte-Carlo error, so the DMFT's size is unused and the
+// verdict's thresholds are those of the simulations' degrees of freedom):
+// at the test level the cheap simulations get more seeds than
+// standardSizes'.
+func exactSizes() [numLevels]Size {
+	s := standardSizes()
+	s[Test] = Size{Dims: dims(100, 128, 400, 64), Samples: 8000, Batches: 10}
+	return s
+}
+
+// teacherProblem returns a problem of the single-index teacher–student
+// model (package teacher) from m0 = 0, C0 = 1.
+func teacherProblem(link teacher.Link, sigma float64, margin loss.Margin, alpha, lambda float64, algo dynamics.Algorithm, b, tau float64) dynamics.Problem {
+	return dynamics.Problem{
+		Teacher: &teacher.Model{Link: link, Noise: sigma},
+		Loss:    loss.Func{Margin: margin, Output: loss.Linear{}},
+		Alpha:   alpha, Lambda: lambda, Algo: algo, B: b, Tau: tau, Eta: 0.1, T: 10, C0: 1,
+	}
+}
+
+// peerProblem is the setting of Gerbelot et al. (arXiv:2210.06591) and of
+// its code SPOC-group/DMFT-integration, whose stored simulation
+// (testdata/peer) the tests compare with: full-batch GD on the square loss
+// with ridge λ = 0.5, linear teacher without label noise, α = 3, η = 0.1,
+// 50 steps, w(0) = 0.2 v* + w⊥ with |w⊥|²/d = 1.
+func peerProblem() dynamics.Problem {
+	return dynamics.Problem{
+		Teacher: &teacher.Model{Link: teacher.Linear{}},
+		Loss:    loss.Func{Margin: loss.Square{}, Output: loss.Linear{}},
+		Alpha:   3, Lambda: 0.5, Algo: dynamics.GD, Eta: 0.1, T: 5, M0: 0.2, C0: 1.04,
+	}
+}
+
+// teacherScenarios are the scenarios of the teacher–student model.
+func teacherScenarios() []Scenario {
+	return []Scenario{
+		{
+			Name: "teacher-sign-logistic-gd",
+			Description: "Sign teacher with label noise σ = 0.1 (y = sign(h0 + σε)), logistic loss, α = 2, ridge λ = 0.1, " +
+				"full-batch GD at η = 0.1 to T = 10 from m0 = 0, C0 = 1: the noisy perceptron of arXiv:2210.06591. " +
+				"The ridge keeps |w| bounded (on labels this clean at α = 2, GD on the bare logistic loss grows |w| without end) " +
+				"and the noise exercises the DMFT's label-noise average; by T = 10 the test error has fallen from 0.5 to 0.19, " +
+				"near its plateau, while m still grows slowly.",
+			Variants: []Variant{{"gd σ=0.1", teacherProblem(teacher.Sign{}, 0.1, loss.Logistic{}, 2, 0.1, dynamics.GD, 1, 0)}},
+			Every:    5,
+		},
+		{
+			Name:        "teacher-sign-logistic-psgd",
+			Description: "As teacher-sign-logistic-gd with persistent SGD: batch fraction b = 0.3, persistence τ = 1.",
+			Variants:    []Variant{{"psgd b=0.3 τ=1 σ=0.1", teacherProblem(teacher.Sign{}, 0.1, loss.Logistic{}, 2, 0.1, dynamics.PSGD, 0.3, 1)}},
+			Every:       5,
+			Sizes:       teacherDiscriminatingSizes(),
+		},
+		{
+			Name: "teacher-relu-square-gd",
+			Description: "ReLU teacher y = max(h0, 0) + σε with σ = 0.1, square loss against the target (the error observables " +
+				"are MSEs), α = 2, λ = 0.1, full-batch GD at η = 0.1 to T = 10 from m0 = 0, C0 = 1; the test MSE falls " +
+				"from 1.51 to 0.43 by t ≈ 2 and then rises slightly (0.45 at T = 10) as GD fits what a linear student cannot " +
+				"(the ReLU's nonlinear part and the noise). The DMFT solves it " +
+				"exactly (square loss, linear output, full batch); the exact curves are theory.TeacherSquare's for the " +
+				"equivalent linear teacher (κ = E[h0 y] = 1/2, noise² = E y² − κ²).",
+			Variants: []Variant{{"gd σ=0.1", teacherProblem(teacher.ReLU{}, 0.1, loss.Square{}, 2, 0.1, dynamics.GD, 1, 0)}},
+			Every:    5,
+			Oracle:   SquareFlow,
+			Sizes:    exactSizes(),
+		},
+		{
+			Name: "teacher-linear-square-peer",
+			Description: "The setting of Gerbelot et al. (arXiv:2210.06591, code SPOC-group/DMFT-integration): linear teacher " +
+				"without label noise, square loss, α = 3, λ = 0.5, full-batch GD at η = 0.1 for 50 steps from m0 = 0.2, " +
+				"C0 = 1.04; exact random-matrix curves (theory.TeacherSquare). Their stored simulation of m(t) is compared " +
+				"in the tests (TestPeerScenario).",
+			Variants: []Variant{{"gd", peerProblem()}},
+			Every:    5,
+			Oracle:   SquareFlow,
+			Sizes:    exactSizes(),
+		},
 	}
 }
 

@@ -76,28 +76,40 @@ type CheckMeta struct {
 }
 
 // ProblemMeta is a problem in the command-line names of its parameters.
+// Data is the data model, "mixture" (Clusters and Delta) or
+// "teacher-student" (Link and LabelNoise, the teacher.Model).
 type ProblemMeta struct {
-	Clusters []mixture.Cluster `json:"clusters"`
-	Delta    float64           `json:"delta"`
-	Loss     string            `json:"loss"`
-	Output   string            `json:"output"`
-	Kappa    float64           `json:"kappa,omitempty"`
-	Alpha    float64           `json:"alpha"`
-	Lambda   float64           `json:"lambda"`
-	Algo     string            `json:"algo"`
-	B        float64           `json:"b"`
-	Tau      float64           `json:"tau,omitempty"`
-	Eta      float64           `json:"eta"`
-	T        float64           `json:"T"`
-	M0       float64           `json:"m0"`
-	C0       float64           `json:"C0"`
+	Data       string            `json:"data"`
+	Clusters   []mixture.Cluster `json:"clusters,omitempty"`
+	Delta      *float64          `json:"delta,omitempty"`
+	Link       string            `json:"link,omitempty"`
+	LabelNoise *float64          `json:"label-noise,omitempty"`
+	Loss       string            `json:"loss"`
+	Output     string            `json:"output"`
+	Kappa      float64           `json:"kappa,omitempty"`
+	Alpha      float64           `json:"alpha"`
+	Lambda     float64           `json:"lambda"`
+	Algo       string            `json:"algo"`
+	B          float64           `json:"b"`
+	Tau        float64           `json:"tau,omitempty"`
+	Eta        float64           `json:"eta"`
+	T          float64           `json:"T"`
+	M0         float64           `json:"m0"`
+	C0         float64           `json:"C0"`
 }
 
 // Describe returns a problem in the command-line names of its parameters.
 func Describe(p dynamics.Problem) ProblemMeta {
 	pm := ProblemMeta{
-		Clusters: p.Model.Clusters, Delta: p.Model.Delta, Alpha: p.Alpha, Lambda: p.Lambda,
+		Alpha: p.Alpha, Lambda: p.Lambda,
 		Algo: p.Algo.String(), B: p.B, Tau: p.Tau, Eta: p.Eta, T: p.T, M0: p.M0, C0: p.C0,
+	}
+	if p.Teacher != nil {
+		sigma := p.Teacher.Noise
+		pm.Data, pm.Link, pm.LabelNoise = "teacher-student", p.Teacher.Link.Name(), &sigma
+	} else {
+		delta := p.Model.Delta
+		pm.Data, pm.Clusters, pm.Delta = "mixture", p.Model.Clusters, &delta
 	}
 	if pm.B == 0 {
 		pm.B = 1

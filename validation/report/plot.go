@@ -45,6 +45,9 @@ func Plot(w io.Writer, res *validation.Result) error {
 	for k, o := range obs {
 		p := plot.New()
 		p.Title.Text = obsTitles[o]
+		if realLabels(res) && (o == dynamics.TrainErr || o == dynamics.TestErr) {
+			p.Title.Text = map[dynamics.Observable]string{dynamics.TrainErr: "training MSE", dynamics.TestErr: "test MSE"}[o]
+		}
 		p.X.Label.Text = "t"
 		p.Legend.Top = true
 		p.Legend.Left = true

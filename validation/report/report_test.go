@@ -87,8 +87,8 @@ func TestWriteScenario(t *testing.T) {
 		len(m.Dims) != 2 || m.Seeds[1] != 4 || len(m.Variants) != 1 || len(m.Variants[0].SimSeeds) != 2 {
 		t.Errorf("meta.json: %+v", m)
 	}
-	if n := len(m.Variants[0].Checks); n != 10 {
-		t.Errorf("%d checks, want 6 against the DMFT and 4 against the theory", n)
+	if n := len(m.Variants[0].Checks); n != len(validation.Observables())+4 {
+		t.Errorf("%d checks, want %d against the DMFT and 4 against the theory", n, len(validation.Observables()))
 	}
 
 	var md, tab bytes.Buffer
@@ -99,8 +99,10 @@ func TestWriteScenario(t *testing.T) {
 			t.Errorf("report lacks %q", s)
 		}
 	}
-	if n := strings.Count(tab.String(), "\n"); n != 1+10+11 {
-		t.Errorf("table has %d lines, want a header and 21 checks:\n%s", n, tab.String())
+	// Every observable against the DMFT in both, 4 against the exact theory
+	// and 5 against the ERM limit (all but the test loss and displacement).
+	if n, want := strings.Count(tab.String(), "\n"), 1+2*len(validation.Observables())+4+5; n != want {
+		t.Errorf("table has %d lines, want %d, a header and a line per check:\n%s", n, want, tab.String())
 	}
 }
 
@@ -108,5 +110,49 @@ func TestFloatJSON(t *testing.T) {
 	b, err := json.Marshal([]Float{1.5, Float(math.Inf(1)), Float(math.Inf(-1)), Float(math.NaN())})
 	if err != nil || string(b) != `[1.5,"+Inf","-Inf","NaN"]` {
 		t.Errorf("%s, %v", b, err)
+	}
+}
+
+// TestWriteTeacher: a teacher–student scenario's meta.json names its data
+// model (data, link, label-noise, and no mixture fields) and its report says
+// that the errors of real labels are mean squared errors.
+func TestWriteTeacher(t *testing.T) {
+	prov := Provenance{Version: "9.9.9+0123456789ab", Command: "sgdmft validate --level test"}
+	dir := filepath.Join(t.TempDir(), "out")
+	out, err := output.Create(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const name = "teacher-relu-square-gd"
+	sc, res := small(t, name)
+	if err := WriteScenario(out, name, sc, res, prov); err != nil {
+		t.Fatal(err)
+	}
+	if err := out.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	b, err := os.ReadFile(filepath.Join(dir, name, "meta.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var m struct {
+		Variants []struct{ Problem map[string]any }
+	}
+	if err := json.Unmarshal(b, &m); err != nil {
+		t.Fatal(err)
+	}
+	p := m.Variants[0].Problem
+	if p["data"] != "teacher-student" || p["link"] != "relu" || p["label-noise"] != 0.1 || p["loss"] != "square" {
+		t.Errorf("problem %v: want data teacher-student, link relu, label-noise 0.1, loss square", p)
+	}
+	for _, k := range []string{"clusters", "delta"} {
+		if _, ok := p[k]; ok {
+			t.Errorf("problem has the mixture's %s", k)
+		}
+	}
+	var md bytes.Buffer
+	Markdown(&md, []*validation.Result{res}, prov, func(string) string { return "" })
+	if !strings.Contains(md.String(), "mean squared errors") {
+		t.Error("the report does not say that the errors are MSEs")
 	}
 }

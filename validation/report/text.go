@@ -78,6 +78,9 @@ func Markdown(w io.Writer, results []*validation.Result, prov Provenance, image 
 		if img := image(r.Scenario); img != "" {
 			fmt.Fprintf(w, " ![%s](%s)", r.Scenario, img)
 		}
+		if realLabels(r) {
+			fmt.Fprint(w, " The labels are real (teacher–student regression): train_err and test_err are mean squared errors.")
+		}
 		fmt.Fprintln(w)
 		fmt.Fprintln(w)
 		for _, v := range r.Variants {
@@ -110,4 +113,16 @@ func Markdown(w io.Writer, results []*validation.Result, prov Provenance, image 
 			fmt.Fprintln(w)
 		}
 	}
+}
+
+// realLabels reports whether a result's problems have real-valued labels
+// (a teacher whose link is not Binary), whose error observables are mean
+// squared errors.
+func realLabels(r *validation.Result) bool {
+	for _, v := range r.Variants {
+		if t := v.Problem.Teacher; t != nil && !t.Link.Binary() {
+			return true
+		}
+	}
+	return false
 }
