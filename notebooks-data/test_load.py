@@ -16,7 +16,7 @@ Checks, per scenario directory (one per meta.json):
   p-value is at least its level FamilyAlpha/Comparisons;
 - files: every .npy is float64 and finite with the shapes of the recorded times
   (T/(eta*every) + 1) and the simulated dims; t runs from 0 to T; the DMFT
-  starts at m0 and C0; error rates lie in [0, 1]; standard errors are >= 0;
+  starts at m0 and C0; error rates lie in [0, 1] (mean squared errors, for real labels, are >= 0); standard errors are >= 0;
   report.md and plot.png are there;
 - the numbers behind the verdicts: the d -> infinity extrapolation recomputed
   here from the stored curves (least squares in 1/d with weights seeds*d)
@@ -106,6 +106,7 @@ for name in scen:
             vd = os.path.join(base, vm["Dir"])
             what = "%s/%s" % (name, vm["Dir"])
             p = vm["Problem"]
+            real_labels = p.get("data") == "teacher-student" and p.get("link") != "sign"
             ld = lambda stem: np.load(os.path.join(vd, stem + ".npy"))
             check(vm["Pass"] is True, what + ": the variant's verdict is not a pass")
             check(len(vm["SimSeeds"]) == len(dims) and all(isinstance(s, int) for s in vm["SimSeeds"]) and isinstance(vm["DMFTSeed"], int),
@@ -122,7 +123,10 @@ for name in scen:
                     check(arr.dtype == np.float64 and arr.shape == shape and np.all(np.isfinite(arr)),
                           "%s %s_%s: dtype %s shape %s, want float64 %s, finite" % (what, kind, o, arr.dtype, arr.shape, shape))
                 check(np.all(ds >= 0) and np.all(ss >= 0), "%s %s: negative standard error" % (what, o))
-                if o.endswith("_err"):
+                if o.endswith("_err") and real_labels:
+                    # Real labels (a linear or ReLU teacher): the errors are mean squared errors.
+                    check(np.all(dm >= 0) and np.all(sm >= 0), "%s %s (a squared error) negative" % (what, o))
+                elif o.endswith("_err"):
                     check(np.all((dm >= 0) & (dm <= 1)) and np.all((sm >= 0) & (sm <= 1)), "%s %s outside [0, 1]" % (what, o))
             check(abs(ld("dmft_m")[0] - p["m0"]) < 1e-12, "%s: DMFT m(0) = %g, want m0 = %g" % (what, ld("dmft_m")[0], p["m0"]))
             check(abs(ld("dmft_Ctt")[0] - p["C0"]) < 1e-12, "%s: DMFT Ctt(0) = %g, want C0 = %g" % (what, ld("dmft_Ctt")[0], p["C0"]))

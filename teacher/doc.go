@@ -8,7 +8,7 @@
 // putting the noise inside the sign (the noisy perceptron teacher); the
 // others add it to the output. This is the data model of
 //
-//	C. Gerbelot, F. Pellegrini (Troiani), F. Mignacco, F. Krzakala,
+//	C. Gerbelot, E. Troiani, F. Mignacco, F. Krzakala,
 //	L. Zdeborová, "Rigorous dynamical mean field theory for stochastic
 //	gradient descent methods", arXiv:2210.06591 (2022),
 //
