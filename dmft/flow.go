@@ -10,6 +10,18 @@ package dmft
 //	overlap         m(t) = G(t,0) m₀ − ∫₀ᵗ G(t,s) μ(s) ds
 //	correlation     C(t,t′) = m m′ + (C₀ − m₀²) G(t,0) G(t′,0) + ∫₀ᵗ∫₀^{t′} G(t,s) M_C(s,s′) G(t′,s′)
 //
+// The noise is not sampled from C directly but through its construction:
+// ω(t) = √Δ [m(t) u + √(C₀ − m₀²) G(t,0) ζ + ∫₀ᵗ G(t,s) ξ(s) ds] with
+// u, ζ ~ N(0,1) and ξ the Gaussian process of covariance M_C, sampled
+// causally on the history nodes from the Cholesky factor of M_C (each
+// ξ(t_n) from its law conditional on the past ξ). Its covariance is ΔC by
+// the formula for C; and M_C on the nodes is the Gram matrix of the
+// trajectories' g, positive semi-definite and never recomputed, so the
+// factor stays consistent when history nodes are pruned (flow_prune.go) —
+// the Cholesky factor of the quadrature C does not (its old rows were
+// computed on the finer history; measured: negative conditional variances
+// of O(1)).
+//
 // Every integral is the trapezoid rule on the grid t_0 = 0 < t_1 < …; the
 // own-time term of each integral (R(t,t) = 1) is implicit: a scalar equation
 // r + Δ(h/2) L'(y, r) = a for the sample process (monotone for L” ≥ 0),
@@ -60,12 +72,12 @@ type flowBatch struct {
 	mc      [][]float64 // M_C(t_n, t_j), all j on the grid (symmetric)
 	m, mu   []float64
 	nu      []float64
-	tl, te  []float64
 	maxDiag float64
 	clamped int
 
 	cl, y, w, wr []float64
-	eps          [][]float64 // per pair, white noise per grid index
+	eps          [][]float64 // per pair, white noise z per history node
+	u, zeta      []float64   // per pair, the noise along v* and along w₀'s random part
 	rnd          *rand.Rand
 	gv, dv       [][]float64 // per trajectory, g and D per grid index
 
@@ -76,8 +88,14 @@ type flowBatch struct {
 	tgv, tdv               []float64 // per trajectory
 	ybuf, wyb, abuf, vbuf  []float64
 	ybuf4, wy4             []float64 // response scratch, four trajectories
+	qbuf                   []float64 // the coefficients of the white noise in ω(t_n)
 	act                    []int     // response: trajectories with D_n ≠ 0
+	xbuf, csbuf, snbuf     []float64 // drop: the folded column and the rotations
 	timing                 timing
+
+	// The one-time curves at every accepted grid point (the history above
+	// keeps the pruned nodes only).
+	rt, rm, rctt, rmu, rtl, rte []float64
 }
 
 func newFlowBatch(p dynamics.Problem, index, npairs int, fresp float64, q Perturb, seed uint64) *flowBatch {
@@ -93,8 +111,12 @@ func newFlowBatch(p dynamics.Problem, index, npairs int, fresp float64, q Pertur
 	b.gv, b.dv = make([][]float64, nt), make([][]float64, nt)
 	b.tgv, b.tdv = make([]float64, nt), make([]float64, nt)
 	b.eps = make([][]float64, npairs)
+	b.u, b.zeta = make([]float64, npairs), make([]float64, npairs)
 	layout(p.Model, npairs, fresp, b.cl, b.y, b.w, b.wr)
 	b.rnd = rng.New(seed, uint64(index), 0, streamEps)
+	for p := range b.u {
+		b.u[p], b.zeta[p] = b.rnd.NormFloat64(), b.rnd.NormFloat64()
+	}
 	return b
 }
 
@@ -191,25 +213,24 @@ func (b *flowBatch) mcRow(t []float64, n int, gn []float64, muN float64, mcN []f
 	return mn
 }
 
-// cholRow computes row n of the Cholesky factor of ΔC (plus jitter, as in
-// noise.go) from C row n.
-func (b *flowBatch) cholRow(n int, cn, dst []float64, commit bool) error {
-	delta := b.p.Model.Delta
+// cholRow computes row n of the Cholesky factor of M_C on the history
+// (plus jitter, as in noise.go) from M_C row n.
+func (b *flowBatch) cholRow(n int, mn, dst []float64, commit bool) error {
 	for j := 0; j < n; j++ {
 		lj := b.l[j]
 		if lj[j] == 0 {
 			dst[j] = 0
 			continue
 		}
-		dst[j] = (delta*cn[j] - dot(dst[:j], lj[:j])) / lj[j]
+		dst[j] = (mn[j] - dot(dst[:j], lj[:j])) / lj[j]
 	}
-	diag := delta * cn[n]
+	diag := mn[n]
 	md := max(b.maxDiag, diag)
 	jit := jitter * md
 	piv := diag + jit - dot(dst[:n], dst[:n])
 	switch {
 	case piv < -jit || math.IsNaN(piv):
-		return fmt.Errorf("dmft: conditional variance %v < 0 at grid point %d (t = %g) in batch %d: ΔC is not positive semi-definite (ΔC[n,n] = %v)", piv, n, b.t[len(b.t)-1], b.index, diag)
+		return fmt.Errorf("dmft: conditional variance %v < 0 at history node %d (t = %g) in batch %d: M_C is not positive semi-definite (M_C[n,n] = %v)", piv, n, b.t[len(b.t)-1], b.index, diag)
 	case piv <= 0:
 		dst[n] = 0
 		if commit {
@@ -278,11 +299,28 @@ func (b *flowBatch) evaluate(t []float64, n int, gn, ln []float64, mn float64) e
 	if n > 0 {
 		own = b.dm * (t[n] - t[n-1]) / 2
 	}
+	// ω(t_n) = √Δ [m_n u + √(C₀ − m₀²) G(t_n,0) ζ + Σ_s a_s ξ(s)] with
+	// a_s = trap(s; 0, n) G(t_n, s) and ξ(s) = Σ_j L[s,j] z_j: the
+	// coefficients of z are q = Lᵀa.
+	q := b.qbuf[:n+1]
+	clear(q)
+	for s := 0; s <= n; s++ {
+		ls := ln
+		if s < n {
+			ls = b.l[s]
+		}
+		axpy(trap(t, s, 0, n)*gn[s], ls[:s+1], q[:s+1])
+	}
+	sd := math.Sqrt(b.p.Model.Delta)
+	for j := range q {
+		q[j] *= sd
+	}
+	cu, cz := sd*mn, sd*math.Sqrt(b.c0v)*gn[0]
 	mc := b.tmc[:n+1]
 	clear(mc)
 	var mu, nu, tl, te float64
 	for p := 0; p < b.npairs; p++ {
-		o := dot(ln[:n+1], b.eps[p][:n+1])
+		o := cu*b.u[p] + cz*b.zeta[p] + dot(q, b.eps[p][:n+1])
 		for hh := 0; hh < 2; hh++ {
 			k := 2*p + hh
 			rhs := b.cl[k]*mn + o - b.dm*dot(a, b.gv[k][:n])

@@ -27,7 +27,8 @@ type timing struct {
 // result is one batch's solution.
 type result struct {
 	m, ctt, mu, trainLoss, trainErr []float64
-	c, r, mc, gamma                 []float64 // (K+1)×(K+1)
+	c, r, mc, gamma                 []float64 // (K+1)×(K+1), or on times2
+	times2                          []float64 // times of the two-time rows; nil: all
 	changes                         []float64 // iterate: sup-norm change per iteration
 	clamped                         int
 	timing                          timing
@@ -305,9 +306,14 @@ type Solution struct {
 	M, Ctt, Mu, TrainLoss, TrainErr, TestErr, TestLoss               []float64
 	MSE, CttSE, MuSE, TrainLossSE, TrainErrSE, TestErrSE, TestLossSE []float64
 	// Two-time quantities, (K+1)×(K+1): C[k,l], R[k,j] (response of step k
-	// to a kick at j+1), M_C[k,l] and Γ[k,j].
+	// to a kick at j+1), M_C[k,l] and Γ[k,j]. On the adaptive grid they are
+	// on the times TwoTimes (the pruned history, flow_prune.go), R[k,j] =
+	// G(t_k, t_j) and Γ the regular part Γ_reg.
 	C, R, MC, Gamma *mat.Dense
-	Stats           Stats
+	// TwoTimes are the times of the rows and columns of the two-time
+	// quantities; nil means Times.
+	TwoTimes []float64
+	Stats    Stats
 }
 
 // Stats are the diagnostics of a solve.
@@ -374,9 +380,14 @@ func combine(p dynamics.Problem, res []*result, exact bool) *Solution {
 	s.Mu, s.MuSE = stats.MeanSE(col(func(r *result) []float64 { return r.mu }))
 	s.TrainLoss, s.TrainLossSE = stats.MeanSE(col(func(r *result) []float64 { return r.trainLoss }))
 	s.TrainErr, s.TrainErrSE = stats.MeanSE(col(func(r *result) []float64 { return r.trainErr }))
+	k2 := k1
+	if t2 := res[0].times2; t2 != nil {
+		k2 = len(t2)
+		s.TwoTimes = append([]float64(nil), t2...)
+	}
 	mat2 := func(f func(*result) []float64) *mat.Dense {
 		m, _ := stats.MeanSE(col(f))
-		return mat.NewDense(k1, k1, m)
+		return mat.NewDense(k2, k2, m)
 	}
 	s.C = mat2(func(r *result) []float64 { return r.c })
 	s.R = mat2(func(r *result) []float64 { return r.r })
