@@ -87,3 +87,29 @@ func TestFlowDrop(t *testing.T) {
 		}
 	}
 }
+
+// TestFlowPrunable: the pruning rule on a uniform history of step 1 at
+// t = 100 with θ = 0.1 drops only nodes whose gap after dropping, 2, is at
+// most θ times their lag and their age (t − t_{j+1} ≥ 20, t_{j−1} ≥ 20),
+// never two adjacent ones.
+func TestFlowPrunable(t *testing.T) {
+	hist := make([]float64, 101)
+	for i := range hist {
+		hist[i] = float64(i)
+	}
+	got := prunable(hist, 0.1)
+	if len(got) == 0 {
+		t.Fatal("nothing pruned")
+	}
+	for i, j := range got {
+		if 100-hist[j+1] < 20 || hist[j-1] < 20 {
+			t.Errorf("dropped node %d (lag of its successor %g, age of its predecessor %g: want both ≥ 20)", j, 100-hist[j+1], hist[j-1])
+		}
+		if i > 0 && got[i-1] == j-1 {
+			t.Errorf("dropped adjacent nodes %d, %d", j-1, j)
+		}
+	}
+	if want := 30; len(got) != want { // nodes 21, 23, …, 79
+		t.Errorf("dropped %d nodes, want %d", len(got), want)
+	}
+}

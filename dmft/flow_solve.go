@@ -44,7 +44,7 @@ type Adaptive struct {
 	Times []float64
 	// Theta is the relative spacing of the pruned history (flow_prune.go):
 	// a past node goes when the gap it leaves is at most Theta times its
-	// distance from the present; default 0.05.
+	// distance from the present and from t = 0; default 0.1.
 	Theta float64
 	// KeepAll keeps every grid point in the history (no pruning): the
 	// reference for the pruning's quadrature error, O(n³) in the grid
@@ -67,7 +67,7 @@ func (a Adaptive) withDefaults() Adaptive {
 		a.MaxStep = 1
 	}
 	if a.Theta == 0 {
-		a.Theta = 0.05
+		a.Theta = 0.1
 	}
 	return a
 }
@@ -86,7 +86,7 @@ func (a Adaptive) validate() error {
 	case !ok(a.MaxStep):
 		return bad("MaxStep", a.MaxStep, "a finite value > 0 (0 means 1)")
 	case !ok(a.Theta) || a.Theta > 1:
-		return bad("Theta", a.Theta, "a value in (0, 1] (0 means 0.05)")
+		return bad("Theta", a.Theta, "a value in (0, 1] (0 means 0.1)")
 	}
 	for i, x := range a.Times {
 		if !(x > 0) || math.IsInf(x, 0) || (i > 0 && !(x > a.Times[i-1])) {
