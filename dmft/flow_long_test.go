@@ -45,6 +45,7 @@ func flowLongCase(t *testing.T) (kind string, lambda, T float64, ad Adaptive, n,
 //   - erm: the logistic flow of issue 9 at ridge λ against the ERM fixed
 //     point (theory.ERM) at T: relative deviation and deviation/SE of m,
 //     C(t,t), the training loss and the test error;
+//
 //   - zero: the logistic flow at λ = 0 (α, Δ from -flowzero) at
 //     t = 10, 30, 100, 300, 1000: m, C(t,t), the direction m/√C(t,t), the
 //     training loss and the test error, against the max-margin direction
