@@ -93,6 +93,17 @@ type flowBatch struct {
 	xbuf, csbuf, snbuf     []float64 // drop: the folded column and the rotations
 	timing                 timing
 
+	// SGF: the selection of each pair at the last accepted node, the
+	// tentative one at the node tried, and the uniforms that decide the
+	// transitions of the next step (kept for its retries).
+	sgf          bool
+	selB, selTau float64
+	sel, tsel    []bool
+	pendU        []float64
+	pendFor      int // the accepted steps when pendU was drawn
+	nacc         int
+	rsel         *rand.Rand
+
 	// The one-time curves at every accepted grid point (the history above
 	// keeps the pruned nodes only).
 	rt, rm, rctt, rmu, rtl, rte []float64
@@ -116,6 +127,19 @@ func newFlowBatch(p dynamics.Problem, index, npairs int, fresp float64, q Pertur
 	b.rnd = rng.New(seed, uint64(index), 0, streamEps)
 	for p := range b.u {
 		b.u[p], b.zeta[p] = b.rnd.NormFloat64(), b.rnd.NormFloat64()
+	}
+	b.sel, b.tsel = make([]bool, npairs), make([]bool, npairs)
+	if p.Algo == dynamics.SGF {
+		b.sgf, b.selB, b.selTau = true, p.B, p.Tau
+		b.pendU, b.pendFor = make([]float64, npairs), -1
+		b.rsel = rng.New(seed, uint64(index), 0, streamSelect)
+		for i := range b.tsel {
+			b.tsel[i] = b.rsel.Float64() < p.B // s(0) ~ Bernoulli(b), stationary
+		}
+	} else {
+		for i := range b.tsel {
+			b.tsel[i] = true
+		}
 	}
 	return b
 }
@@ -316,19 +340,42 @@ func (b *flowBatch) evaluate(t []float64, n int, gn, ln []float64, mn float64) e
 		q[j] *= sd
 	}
 	cu, cz := sd*mn, sd*math.Sqrt(b.c0v)*gn[0]
+	if b.sgf && n > 0 {
+		// The telegraph process's exact transitions over t_n − t_{n−1}.
+		if b.pendFor != b.nacc {
+			for p := range b.pendU {
+				b.pendU[p] = b.rsel.Float64()
+			}
+			b.pendFor = b.nacc
+		}
+		e := math.Exp(-(t[n] - t[n-1]) / (b.selB * b.selTau))
+		p01, p11 := b.selB*(1-e), b.selB+(1-b.selB)*e
+		for p, on := range b.sel {
+			pr := p01
+			if on {
+				pr = p11
+			}
+			b.tsel[p] = b.pendU[p] < pr
+		}
+	}
 	mc := b.tmc[:n+1]
 	clear(mc)
 	var mu, nu, tl, te float64
 	for p := 0; p < b.npairs; p++ {
 		o := cu*b.u[p] + cz*b.zeta[p] + dot(q, b.eps[p][:n+1])
+		sp := 0.0
+		if b.tsel[p] {
+			sp = 1
+		}
 		for hh := 0; hh < 2; hh++ {
 			k := 2*p + hh
 			rhs := b.cl[k]*mn + o - b.dm*dot(a, b.gv[k][:n])
 			o = -o
-			r, dl, d2l, err := b.solveR(b.y[k], own, rhs)
+			r, dl, d2l, err := b.solveR(b.y[k], own*sp, rhs)
 			if err != nil {
 				return err
 			}
+			dl, d2l = sp*dl, sp*d2l // g = s L', D = s L''
 			w := b.w[k]
 			l, _, _ := b.fn.Eval(b.y[k], r)
 			tl += w * l

@@ -22,9 +22,10 @@ type Grid interface {
 type Uniform struct{}
 
 // Adaptive solves the continuous-time limit η → 0 (spec §8) on a
-// non-uniform grid with local error control (flow.go). Only full-batch
-// gradient descent is supported (gradient flow); the problem's T is the
-// final time and its η is not a step of the dynamics. The solve is always
+// non-uniform grid with local error control (flow.go), for full-batch
+// gradient descent (gradient flow) and SGF (the telegraph selection
+// sampled exactly over each step); the problem's T is the final time and
+// its η is not a step of the dynamics. The solve is always
 // sampled (also for the square loss). Settings.Reached is called for each
 // batch at each accepted step, and Settings.Progress with the simulated
 // time in thousandths of T (done, 1000), both from the solving goroutine.
@@ -127,6 +128,7 @@ func (b *flowBatch) start() error {
 	}
 	b.l = [][]float64{l0}
 	b.mu, b.nu = []float64{b.tmu}, []float64{b.tnu}
+	copy(b.sel, b.tsel)
 	b.record(0, b.p.M0, b.p.C0)
 	b.mc = [][]float64{{b.tmc[0]}}
 	b.gam = [][]float64{{b.tgam[0]}}
@@ -198,6 +200,8 @@ func (b *flowBatch) accept(tn float64, n int) error {
 	}
 	b.l = append(b.l, ln)
 	b.m = append(b.m, b.tm)
+	copy(b.sel, b.tsel)
+	b.nacc++
 	b.mu, b.nu = append(b.mu, b.tmu), append(b.nu, b.tnu)
 	b.record(tn, b.tm, b.c[n][n])
 	for s := 0; s < n; s++ {
@@ -246,9 +250,9 @@ func (b *flowBatch) result() *result {
 // batches march in lockstep on one grid, each step accepted or rejected on
 // the largest error estimate over the batches.
 func solveFlow(ctx context.Context, p dynamics.Problem, set Settings, ad Adaptive) (*Solution, error) {
-	if p.Algo != dynamics.GD {
+	if p.Algo != dynamics.GD && p.Algo != dynamics.SGF {
 		return nil, &dynamics.FieldError{Pkg: "dmft", Field: "Grid", Value: set.Grid.String(), With: []string{"Algo"},
-			Want: fmt.Sprintf("uniform for %v: the adaptive grid solves gradient flow (gd) only", p.Algo)}
+			Want: fmt.Sprintf("uniform for %v: the adaptive grid solves gradient flow (gd) and sgf only", p.Algo)}
 	}
 	ad = ad.withDefaults()
 	start := time.Now()
