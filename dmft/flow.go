@@ -1,7 +1,9 @@
 package dmft
 
-// Gradient flow (full batch, η → 0) on an adaptive, non-uniform time grid
-// (spec model-and-dmft.md §8). With g = L'(y, r), D = L”(y, r):
+// Gradient flow (full batch, η → 0) and SGF on an adaptive, non-uniform
+// time grid (spec model-and-dmft.md §8). With g = s L'(y, r), D = s L”(y, r)
+// (s ≡ 1 for gradient flow; for SGF each pair's telegraph selection,
+// sampled exactly over each step from its transition probabilities):
 //
 //	sample process  r(t) = c m(t) + ω(t) − Δ ∫₀ᵗ R(t,s) g(s) ds,   ⟨ω(t)ω(s)⟩ = Δ C(t,s)
 //	its response    y(s) = D(t) J_reg(t,s) = −Δ D(s) [D(t) R(t,s) + ∫ₛᵗ y(u) R(u,s) du]
@@ -22,7 +24,8 @@ package dmft
 // computed on the finer history; measured: negative conditional variances
 // of O(1)).
 //
-// Every integral is the trapezoid rule on the grid t_0 = 0 < t_1 < …; the
+// Every integral is the trapezoid rule on the history nodes: the grid
+// t_0 = 0 < t_1 < … pruned to O((2/θ) log t) nodes (flow_prune.go); the
 // own-time term of each integral (R(t,t) = 1) is implicit: a scalar equation
 // r + Δ(h/2) L'(y, r) = a for the sample process (monotone for L” ≥ 0),
 // a division for the response, a linear equation for G. The propagator is
@@ -30,15 +33,21 @@ package dmft
 // friction λ + ν, trapezoid for the memory).
 //
 // Step n−1 → n (h = t_n − t_{n−1}) is predict–evaluate–correct: G, m and C
-// at t_n from the kernel row n−1 held constant; then ΔC's Cholesky factor,
-// the trajectories and the kernel row n; then G, m and C again with the true
-// row. The local error estimate is the largest predictor–corrector
+// at t_n from the kernel row n−1 held constant; then ξ(t_n) (from that
+// predicted M_C row: t_n as a copy of t_{n−1}), the trajectories and the
+// kernel row n; then G, m and C again with the true row, and the Cholesky
+// row of ξ(t_n) from the true M_C row. The local error estimate is the largest predictor–corrector
 // difference of m, C(t_n,t_n) and G(t_n,·) (relative to max(1, |value|)),
 // largest over the batches, which share one grid: the step is accepted if
 // it is at most Adaptive.Tol, and the next one is h·clamp(0.9√(Tol/err),
 // 0.5, 2), at most Adaptive.MaxStep. A rejected step leaves every batch as
-// it was, except for the white noise drawn for t_n, which is kept for the
-// retry (it belongs to the grid index, not to the time).
+// it was, except for the white noise and the SGF uniforms drawn for t_n,
+// which are kept for the retry (they belong to the step, not to the time).
+// The estimate does not see the quadrature error of the memory integrals
+// (MaxStep bounds it near the diagonal, Theta on the pruned history): the
+// global error is measured against the exact square-loss flow
+// (TestFlowMeasureLong, TestFlowSquarePruned): m within 0.4·Tol·scale(m)
+// over t ≤ 60 at λ = 0.01 for Tol = 1e-2 and 3e-3.
 
 import (
 	"fmt"
