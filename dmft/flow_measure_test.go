@@ -9,12 +9,13 @@ import (
 	"testing"
 	"time"
 
+	"github.com/sgdmft/sgdmft/dynamics"
 	"github.com/sgdmft/sgdmft/theory"
 )
 
 var (
 	flowMeasure = flag.Bool("flowmeasure", false, "run TestFlowMeasure*, the measurements behind the adaptive grid's allowances and its cost (minutes)")
-	flowCase    = flag.String("flowcase", "adaptive,100,1e-2,20000", "TestFlowMeasureCost: grid (uniform or adaptive), T, η or Tol, N[, ResponseSamples, Theta (0: keep all), MaxStep]")
+	flowCase    = flag.String("flowcase", "adaptive,100,1e-2,20000", "TestFlowMeasureCost: grid (uniform or adaptive; -sgf appended: SGF with b = 0.3, τ = 1), T, η or Tol, N[, ResponseSamples, Theta (0: keep all), MaxStep]")
 )
 
 // TestFlowMeasureSquare measures the discretisation error of the adaptive
@@ -74,6 +75,10 @@ func TestFlowMeasureCost(t *testing.T) {
 		t.Fatalf("-flowcase %q: %v", *flowCase, err)
 	}
 	p := flowLogistic(T)
+	if g, ok := strings.CutSuffix(grid, "-sgf"); ok {
+		grid = g
+		p.Algo, p.B, p.Tau = dynamics.SGF, 0.3, 1
+	}
 	set := Settings{Samples: n, ResponseSamples: resp, Seed: 1}
 	if grid == "uniform" {
 		p.Eta = x
