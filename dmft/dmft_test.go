@@ -277,7 +277,12 @@ func squareVerdictOf(t *testing.T, q dynamics.Problem, set Settings) (verdict, *
 // the reference's 1e-8 relative quadrature error.
 func squareComparisons(t *testing.T, sol *Solution, eta, disc float64) []comparison {
 	t.Helper()
-	p := squareTheory
+	return squareComparisonsOf(t, squareTheory, sol, eta, disc)
+}
+
+// squareComparisonsOf is squareComparisons for the square-loss problem p.
+func squareComparisonsOf(t *testing.T, p dynamics.Problem, sol *Solution, eta, disc float64) []comparison {
+	t.Helper()
 	pts, err := theory.SquareGD{Alpha: p.Alpha, Delta: p.Model.Delta, Lambda: p.Lambda, C0: p.C0, Eta: eta}.Curve(nil, sol.Times)
 	if err != nil {
 		t.Fatal(err)

@@ -1,7 +1,9 @@
 package dmft
 
-// Gradient flow (full batch, η → 0) on an adaptive, non-uniform time grid
-// (spec model-and-dmft.md §8). With g = L'(y, r), D = L”(y, r):
+// Gradient flow (full batch, η → 0) and SGF on an adaptive, non-uniform
+// time grid (spec model-and-dmft.md §8). With g = s L'(y, r), D = s L”(y, r)
+// (s ≡ 1 for gradient flow; for SGF each pair's telegraph selection,
+// sampled exactly over each step from its transition probabilities):
 //
 //	sample process  r(t) = c m(t) + ω(t) − Δ ∫₀ᵗ R(t,s) g(s) ds,   ⟨ω(t)ω(s)⟩ = Δ C(t,s)
 //	its response    y(s) = D(t) J_reg(t,s) = −Δ D(s) [D(t) R(t,s) + ∫ₛᵗ y(u) R(u,s) du]
@@ -10,7 +12,20 @@ package dmft
 //	overlap         m(t) = G(t,0) m₀ − ∫₀ᵗ G(t,s) μ(s) ds
 //	correlation     C(t,t′) = m m′ + (C₀ − m₀²) G(t,0) G(t′,0) + ∫₀ᵗ∫₀^{t′} G(t,s) M_C(s,s′) G(t′,s′)
 //
-// Every integral is the trapezoid rule on the grid t_0 = 0 < t_1 < …; the
+// The noise is not sampled from C directly but through its construction:
+// ω(t) = √Δ [m(t) u + √(C₀ − m₀²) G(t,0) ζ + ∫₀ᵗ G(t,s) ξ(s) ds] with
+// u, ζ ~ N(0,1) and ξ the Gaussian process of covariance M_C, sampled
+// causally on the history nodes from the Cholesky factor of M_C (each
+// ξ(t_n) from its law conditional on the past ξ). Its covariance is ΔC by
+// the formula for C; and M_C on the nodes is the Gram matrix of the
+// trajectories' g, positive semi-definite and never recomputed, so the
+// factor stays consistent when history nodes are pruned (flow_prune.go) —
+// the Cholesky factor of the quadrature C does not (its old rows were
+// computed on the finer history; measured: negative conditional variances
+// of O(1)).
+//
+// Every integral is the trapezoid rule on the history nodes: the grid
+// t_0 = 0 < t_1 < … pruned to O((2/θ) log t) nodes (flow_prune.go); the
 // own-time term of each integral (R(t,t) = 1) is implicit: a scalar equation
 // r + Δ(h/2) L'(y, r) = a for the sample process (monotone for L” ≥ 0),
 // a division for the response, a linear equation for G. The propagator is
@@ -18,15 +33,21 @@ package dmft
 // friction λ + ν, trapezoid for the memory).
 //
 // Step n−1 → n (h = t_n − t_{n−1}) is predict–evaluate–correct: G, m and C
-// at t_n from the kernel row n−1 held constant; then ΔC's Cholesky factor,
-// the trajectories and the kernel row n; then G, m and C again with the true
-// row. The local error estimate is the largest predictor–corrector
+// at t_n from the kernel row n−1 held constant; then ξ(t_n) (from that
+// predicted M_C row: t_n as a copy of t_{n−1}), the trajectories and the
+// kernel row n; then G, m and C again with the true row, and the Cholesky
+// row of ξ(t_n) from the true M_C row. The local error estimate is the largest predictor–corrector
 // difference of m, C(t_n,t_n) and G(t_n,·) (relative to max(1, |value|)),
 // largest over the batches, which share one grid: the step is accepted if
 // it is at most Adaptive.Tol, and the next one is h·clamp(0.9√(Tol/err),
 // 0.5, 2), at most Adaptive.MaxStep. A rejected step leaves every batch as
-// it was, except for the white noise drawn for t_n, which is kept for the
-// retry (it belongs to the grid index, not to the time).
+// it was, except for the white noise and the SGF uniforms drawn for t_n,
+// which are kept for the retry (they belong to the step, not to the time).
+// The estimate does not see the quadrature error of the memory integrals
+// (MaxStep bounds it near the diagonal, Theta on the pruned history): the
+// global error is measured against the exact square-loss flow
+// (TestFlowMeasureLong, TestFlowSquarePruned): m within 0.4·Tol·scale(m)
+// over t ≤ 60 at λ = 0.01 for Tol = 1e-2 and 3e-3.
 
 import (
 	"fmt"
@@ -60,12 +81,12 @@ type flowBatch struct {
 	mc      [][]float64 // M_C(t_n, t_j), all j on the grid (symmetric)
 	m, mu   []float64
 	nu      []float64
-	tl, te  []float64
 	maxDiag float64
 	clamped int
 
 	cl, y, w, wr []float64
-	eps          [][]float64 // per pair, white noise per grid index
+	eps          [][]float64 // per pair, white noise z per history node
+	u, zeta      []float64   // per pair, the noise along v* and along w₀'s random part
 	rnd          *rand.Rand
 	gv, dv       [][]float64 // per trajectory, g and D per grid index
 
@@ -76,8 +97,25 @@ type flowBatch struct {
 	tgv, tdv               []float64 // per trajectory
 	ybuf, wyb, abuf, vbuf  []float64
 	ybuf4, wy4             []float64 // response scratch, four trajectories
+	qbuf                   []float64 // the coefficients of the white noise in ω(t_n)
 	act                    []int     // response: trajectories with D_n ≠ 0
+	xbuf, csbuf, snbuf     []float64 // drop: the folded column and the rotations
 	timing                 timing
+
+	// SGF: the selection of each pair at the last accepted node, the
+	// tentative one at the node tried, and the uniforms that decide the
+	// transitions of the next step (kept for its retries).
+	sgf          bool
+	selB, selTau float64
+	sel, tsel    []bool
+	pendU        []float64
+	pendFor      int // the accepted steps when pendU was drawn
+	nacc         int
+	rsel         *rand.Rand
+
+	// The one-time curves at every accepted grid point (the history above
+	// keeps the pruned nodes only).
+	rt, rm, rctt, rmu, rtl, rte []float64
 }
 
 func newFlowBatch(p dynamics.Problem, index, npairs int, fresp float64, q Perturb, seed uint64) *flowBatch {
@@ -93,8 +131,25 @@ func newFlowBatch(p dynamics.Problem, index, npairs int, fresp float64, q Pertur
 	b.gv, b.dv = make([][]float64, nt), make([][]float64, nt)
 	b.tgv, b.tdv = make([]float64, nt), make([]float64, nt)
 	b.eps = make([][]float64, npairs)
+	b.u, b.zeta = make([]float64, npairs), make([]float64, npairs)
 	layout(p.Model, npairs, fresp, b.cl, b.y, b.w, b.wr)
 	b.rnd = rng.New(seed, uint64(index), 0, streamEps)
+	for p := range b.u {
+		b.u[p], b.zeta[p] = b.rnd.NormFloat64(), b.rnd.NormFloat64()
+	}
+	b.sel, b.tsel = make([]bool, npairs), make([]bool, npairs)
+	if p.Algo == dynamics.SGF {
+		b.sgf, b.selB, b.selTau = true, p.B, p.Tau
+		b.pendU, b.pendFor = make([]float64, npairs), -1
+		b.rsel = rng.New(seed, uint64(index), 0, streamSelect)
+		for i := range b.tsel {
+			b.tsel[i] = b.rsel.Float64() < p.B // s(0) ~ Bernoulli(b), stationary
+		}
+	} else {
+		for i := range b.tsel {
+			b.tsel[i] = true
+		}
+	}
 	return b
 }
 
@@ -191,25 +246,24 @@ func (b *flowBatch) mcRow(t []float64, n int, gn []float64, muN float64, mcN []f
 	return mn
 }
 
-// cholRow computes row n of the Cholesky factor of ΔC (plus jitter, as in
-// noise.go) from C row n.
-func (b *flowBatch) cholRow(n int, cn, dst []float64, commit bool) error {
-	delta := b.p.Model.Delta
+// cholRow computes row n of the Cholesky factor of M_C on the history
+// (plus jitter, as in noise.go) from M_C row n.
+func (b *flowBatch) cholRow(n int, mn, dst []float64, commit bool) error {
 	for j := 0; j < n; j++ {
 		lj := b.l[j]
 		if lj[j] == 0 {
 			dst[j] = 0
 			continue
 		}
-		dst[j] = (delta*cn[j] - dot(dst[:j], lj[:j])) / lj[j]
+		dst[j] = (mn[j] - dot(dst[:j], lj[:j])) / lj[j]
 	}
-	diag := delta * cn[n]
+	diag := mn[n]
 	md := max(b.maxDiag, diag)
 	jit := jitter * md
 	piv := diag + jit - dot(dst[:n], dst[:n])
 	switch {
 	case piv < -jit || math.IsNaN(piv):
-		return fmt.Errorf("dmft: conditional variance %v < 0 at grid point %d (t = %g) in batch %d: ΔC is not positive semi-definite (ΔC[n,n] = %v)", piv, n, b.t[len(b.t)-1], b.index, diag)
+		return fmt.Errorf("dmft: conditional variance %v < 0 at history node %d (t = %g) in batch %d: M_C is not positive semi-definite (M_C[n,n] = %v)", piv, n, b.t[len(b.t)-1], b.index, diag)
 	case piv <= 0:
 		dst[n] = 0
 		if commit {
@@ -278,19 +332,59 @@ func (b *flowBatch) evaluate(t []float64, n int, gn, ln []float64, mn float64) e
 	if n > 0 {
 		own = b.dm * (t[n] - t[n-1]) / 2
 	}
+	// ω(t_n) = √Δ [m_n u + √(C₀ − m₀²) G(t_n,0) ζ + Σ_s a_s ξ(s)] with
+	// a_s = trap(s; 0, n) G(t_n, s) and ξ(s) = Σ_j L[s,j] z_j: the
+	// coefficients of z are q = Lᵀa.
+	q := b.qbuf[:n+1]
+	clear(q)
+	for s := 0; s <= n; s++ {
+		ls := ln
+		if s < n {
+			ls = b.l[s]
+		}
+		axpy(trap(t, s, 0, n)*gn[s], ls[:s+1], q[:s+1])
+	}
+	sd := math.Sqrt(b.p.Model.Delta)
+	for j := range q {
+		q[j] *= sd
+	}
+	cu, cz := sd*mn, sd*math.Sqrt(b.c0v)*gn[0]
+	if b.sgf && n > 0 {
+		// The telegraph process's exact transitions over t_n − t_{n−1}.
+		if b.pendFor != b.nacc {
+			for p := range b.pendU {
+				b.pendU[p] = b.rsel.Float64()
+			}
+			b.pendFor = b.nacc
+		}
+		e := math.Exp(-(t[n] - t[n-1]) / (b.selB * b.selTau))
+		p01, p11 := b.selB*(1-e), b.selB+(1-b.selB)*e
+		for p, on := range b.sel {
+			pr := p01
+			if on {
+				pr = p11
+			}
+			b.tsel[p] = b.pendU[p] < pr
+		}
+	}
 	mc := b.tmc[:n+1]
 	clear(mc)
 	var mu, nu, tl, te float64
 	for p := 0; p < b.npairs; p++ {
-		o := dot(ln[:n+1], b.eps[p][:n+1])
+		o := cu*b.u[p] + cz*b.zeta[p] + dot(q, b.eps[p][:n+1])
+		sp := 0.0
+		if b.tsel[p] {
+			sp = 1
+		}
 		for hh := 0; hh < 2; hh++ {
 			k := 2*p + hh
 			rhs := b.cl[k]*mn + o - b.dm*dot(a, b.gv[k][:n])
 			o = -o
-			r, dl, d2l, err := b.solveR(b.y[k], own, rhs)
+			r, dl, d2l, err := b.solveR(b.y[k], own*sp, rhs)
 			if err != nil {
 				return err
 			}
+			dl, d2l = sp*dl, sp*d2l // g = s L', D = s L''
 			w := b.w[k]
 			l, _, _ := b.fn.Eval(b.y[k], r)
 			tl += w * l

@@ -9,12 +9,13 @@ import (
 	"testing"
 	"time"
 
+	"github.com/sgdmft/sgdmft/dynamics"
 	"github.com/sgdmft/sgdmft/theory"
 )
 
 var (
 	flowMeasure = flag.Bool("flowmeasure", false, "run TestFlowMeasure*, the measurements behind the adaptive grid's allowances and its cost (minutes)")
-	flowCase    = flag.String("flowcase", "adaptive,100,1e-2,20000", "TestFlowMeasureCost: grid (uniform or adaptive), T, η or Tol, N")
+	flowCase    = flag.String("flowcase", "adaptive,100,1e-2,20000", "TestFlowMeasureCost: grid (uniform or adaptive; -sgf appended: SGF with b = 0.3, τ = 1), T, η or Tol, N[, ResponseSamples, Theta (0: keep all), MaxStep]")
 )
 
 // TestFlowMeasureSquare measures the discretisation error of the adaptive
@@ -68,16 +69,28 @@ func TestFlowMeasureCost(t *testing.T) {
 	}
 	var grid string
 	var T, x float64
-	var n int
-	if _, err := fmt.Sscanf(strings.ReplaceAll(*flowCase, ",", " "), "%s %g %g %d", &grid, &T, &x, &n); err != nil {
+	var n, resp int
+	theta, maxStep := -1.0, 0.0
+	if k, err := fmt.Sscanf(strings.ReplaceAll(*flowCase, ",", " "), "%s %g %g %d %d %g %g", &grid, &T, &x, &n, &resp, &theta, &maxStep); k < 4 {
 		t.Fatalf("-flowcase %q: %v", *flowCase, err)
 	}
 	p := flowLogistic(T)
-	set := Settings{Samples: n, Seed: 1}
+	if g, ok := strings.CutSuffix(grid, "-sgf"); ok {
+		grid = g
+		p.Algo, p.B, p.Tau = dynamics.SGF, 0.3, 1
+	}
+	set := Settings{Samples: n, ResponseSamples: resp, Seed: 1}
 	if grid == "uniform" {
 		p.Eta = x
 	} else {
-		set.Grid = Adaptive{Tol: x}
+		ad := Adaptive{Tol: x, MaxStep: maxStep}
+		switch {
+		case theta == 0:
+			ad.KeepAll = true
+		case theta > 0:
+			ad.Theta = theta
+		}
+		set.Grid = ad
 	}
 	sol, err := Solve(context.Background(), p, set)
 	if err != nil {
@@ -88,6 +101,6 @@ func TestFlowMeasureCost(t *testing.T) {
 	for _, i := range []int{1, k / 4, k / 2, 3 * k / 4, k} {
 		hs = append(hs, sol.Times[i]-sol.Times[i-1])
 	}
-	t.Logf("%s: %d points (%d rejected), steps at 0, ¼, ½, ¾, end: %.3g; wall %v (W %v S %v R %v); m(T) = %.5f ± %.1e, Ctt(T) = %.5f ± %.1e, train loss %.5f, test error %.5f",
-		*flowCase, len(sol.Times), sol.Stats.Rejected, hs, sol.Stats.Wall, sol.Stats.Weights, sol.Stats.Sampling, sol.Stats.Response, sol.M[k], sol.MSE[k], sol.Ctt[k], sol.CttSE[k], sol.TrainLoss[k], sol.TestErr[k])
+	t.Logf("%s: %d points (%d rejected, %d history nodes at T), steps at 0, ¼, ½, ¾, end: %.3g; wall %v (W %v S %v R %v); m(T) = %.5f ± %.1e, Ctt(T) = %.5f ± %.1e, train loss %.5f, test error %.5f",
+		*flowCase, len(sol.Times), sol.Stats.Rejected, len(sol.TwoTimes), hs, sol.Stats.Wall, sol.Stats.Weights, sol.Stats.Sampling, sol.Stats.Response, sol.M[k], sol.MSE[k], sol.Ctt[k], sol.CttSE[k], sol.TrainLoss[k], sol.TestErr[k])
 }

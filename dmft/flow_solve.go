@@ -22,9 +22,10 @@ type Grid interface {
 type Uniform struct{}
 
 // Adaptive solves the continuous-time limit η → 0 (spec §8) on a
-// non-uniform grid with local error control (flow.go). Only full-batch
-// gradient descent is supported (gradient flow); the problem's T is the
-// final time and its η is not a step of the dynamics. The solve is always
+// non-uniform grid with local error control (flow.go), for full-batch
+// gradient descent (gradient flow) and SGF (the telegraph selection
+// sampled exactly over each step); the problem's T is the final time and
+// its η is not a step of the dynamics. The solve is always
 // sampled (also for the square loss). Settings.Reached is called for each
 // batch at each accepted step, and Settings.Progress with the simulated
 // time in thousandths of T (done, 1000), both from the solving goroutine.
@@ -42,6 +43,14 @@ type Adaptive struct {
 	// Times, in increasing order, are times the grid must contain (a step
 	// that would pass one ends on it), for comparisons at given times.
 	Times []float64
+	// Theta is the relative spacing of the pruned history (flow_prune.go):
+	// a past node goes when the gap it leaves is at most Theta times its
+	// distance from the present and from t = 0; default 0.1.
+	Theta float64
+	// KeepAll keeps every grid point in the history (no pruning): the
+	// reference for the pruning's quadrature error, O(n³) in the grid
+	// points n.
+	KeepAll bool
 }
 
 func (Uniform) String() string  { return "uniform" }
@@ -57,6 +66,9 @@ func (a Adaptive) withDefaults() Adaptive {
 	}
 	if a.MaxStep == 0 {
 		a.MaxStep = 1
+	}
+	if a.Theta == 0 {
+		a.Theta = 0.1
 	}
 	return a
 }
@@ -74,6 +86,8 @@ func (a Adaptive) validate() error {
 		return bad("Initial", a.Initial, "a finite value > 0 (0 means 0.01)")
 	case !ok(a.MaxStep):
 		return bad("MaxStep", a.MaxStep, "a finite value > 0 (0 means 1)")
+	case !ok(a.Theta) || a.Theta > 1:
+		return bad("Theta", a.Theta, "a value in (0, 1] (0 means 0.1)")
 	}
 	for i, x := range a.Times {
 		if !(x > 0) || math.IsInf(x, 0) || (i > 0 && !(x > a.Times[i-1])) {
@@ -92,7 +106,7 @@ func grow(x []float64, n int) []float64 {
 }
 
 func (b *flowBatch) buffers(n int) {
-	for _, x := range []*[]float64{&b.abuf, &b.vbuf, &b.ybuf, &b.wyb, &b.tmc, &b.tgam, &b.tg, &b.tc, &b.tl1} {
+	for _, x := range []*[]float64{&b.abuf, &b.vbuf, &b.ybuf, &b.wyb, &b.tmc, &b.tgam, &b.tg, &b.tc, &b.tl1, &b.qbuf} {
 		*x = grow(*x, n+1)
 	}
 }
@@ -104,16 +118,18 @@ func (b *flowBatch) start() error {
 	b.g, b.gcol = [][]float64{{1}}, [][]float64{{1}}
 	b.c = [][]float64{{b.p.C0}}
 	b.m = []float64{b.p.M0}
+	// ω(0) does not involve ξ (the integral over [0, 0] vanishes).
+	if err := b.evaluate(b.t, 0, b.g[0], []float64{0}, b.p.M0); err != nil {
+		return err
+	}
 	l0 := make([]float64, 1)
-	if err := b.cholRow(0, b.c[0], l0, true); err != nil {
+	if err := b.cholRow(0, b.tmc[:1], l0, true); err != nil {
 		return err
 	}
 	b.l = [][]float64{l0}
-	if err := b.evaluate(b.t, 0, b.g[0], l0, b.p.M0); err != nil {
-		return err
-	}
 	b.mu, b.nu = []float64{b.tmu}, []float64{b.tnu}
-	b.tl, b.te = []float64{b.tloss}, []float64{b.terr}
+	copy(b.sel, b.tsel)
+	b.record(0, b.p.M0, b.p.C0)
 	b.mc = [][]float64{{b.tmc[0]}}
 	b.gam = [][]float64{{b.tgam[0]}}
 	for k := range b.gv {
@@ -139,8 +155,10 @@ func (b *flowBatch) try(t []float64, n int) (float64, error) {
 	cp := make([]float64, n+1)
 	b.gRow(t, n, gamP, b.nu[n-1], gp)
 	mp := b.mcRow(t, n, gp, b.mu[n-1], mcP, cp)
+	// ξ(t_n) from the predicted M_C row: t_n as a copy of t_{n−1}, a
+	// consistent covariance (ξ(t_n) = ξ(t_{n−1}) up to the jitter).
 	ln := b.tl1[:n+1]
-	if err := b.cholRow(n, cp, ln, false); err != nil {
+	if err := b.cholRow(n, mcP, ln, false); err != nil {
 		return 0, err
 	}
 	b.timing.Weights += time.Since(t0)
@@ -177,13 +195,15 @@ func (b *flowBatch) accept(tn float64, n int) error {
 	b.gcol = append(b.gcol, []float64{1})
 	b.c = append(b.c, cp(b.tc))
 	ln := make([]float64, n+1)
-	if err := b.cholRow(n, b.c[n], ln, true); err != nil {
+	if err := b.cholRow(n, b.tmc[:n+1], ln, true); err != nil {
 		return err
 	}
 	b.l = append(b.l, ln)
 	b.m = append(b.m, b.tm)
+	copy(b.sel, b.tsel)
+	b.nacc++
 	b.mu, b.nu = append(b.mu, b.tmu), append(b.nu, b.tnu)
-	b.tl, b.te = append(b.tl, b.tloss), append(b.te, b.terr)
+	b.record(tn, b.tm, b.c[n][n])
 	for s := 0; s < n; s++ {
 		b.mc[s] = append(b.mc[s], b.tmc[s])
 	}
@@ -196,18 +216,26 @@ func (b *flowBatch) accept(tn float64, n int) error {
 	return nil
 }
 
-// result returns the batch's solution on its grid: R[k,j] = G(t_k, t_j)
-// and Gamma[k,j] = Γ_reg(t_k, t_j) (j ≤ k); Mu holds μ.
+// record appends the one-time curves at the accepted grid point t.
+func (b *flowBatch) record(t, m, ctt float64) {
+	b.rt = append(b.rt, t)
+	b.rm, b.rctt = append(b.rm, m), append(b.rctt, ctt)
+	b.rmu = append(b.rmu, b.tmu)
+	b.rtl, b.rte = append(b.rtl, b.tloss), append(b.rte, b.terr)
+}
+
+// result returns the batch's solution: the one-time curves at every
+// accepted grid point, and the two-time quantities on the history nodes
+// (times2): R[k,j] = G(t_k, t_j) and Gamma[k,j] = Γ_reg(t_k, t_j) (j ≤ k).
 func (b *flowBatch) result() *result {
 	k1 := len(b.t)
 	res := &result{
-		m: b.m, mu: b.mu, trainLoss: b.tl, trainErr: b.te,
+		m: b.rm, ctt: b.rctt, mu: b.rmu, trainLoss: b.rtl, trainErr: b.rte,
 		c: make([]float64, k1*k1), r: make([]float64, k1*k1),
 		mc: make([]float64, k1*k1), gamma: make([]float64, k1*k1),
-		ctt: make([]float64, k1), clamped: b.clamped, timing: b.timing,
+		times2: b.t, clamped: b.clamped, timing: b.timing,
 	}
 	for k := 0; k < k1; k++ {
-		res.ctt[k] = b.c[k][k]
 		for j := 0; j <= k; j++ {
 			res.c[k*k1+j], res.c[j*k1+k] = b.c[k][j], b.c[k][j]
 			res.mc[k*k1+j], res.mc[j*k1+k] = b.mc[k][j], b.mc[k][j]
@@ -222,9 +250,9 @@ func (b *flowBatch) result() *result {
 // batches march in lockstep on one grid, each step accepted or rejected on
 // the largest error estimate over the batches.
 func solveFlow(ctx context.Context, p dynamics.Problem, set Settings, ad Adaptive) (*Solution, error) {
-	if p.Algo != dynamics.GD {
+	if p.Algo != dynamics.GD && p.Algo != dynamics.SGF {
 		return nil, &dynamics.FieldError{Pkg: "dmft", Field: "Grid", Value: set.Grid.String(), With: []string{"Algo"},
-			Want: fmt.Sprintf("uniform for %v: the adaptive grid solves gradient flow (gd) only", p.Algo)}
+			Want: fmt.Sprintf("uniform for %v: the adaptive grid solves gradient flow (gd) and sgf only", p.Algo)}
 	}
 	ad = ad.withDefaults()
 	start := time.Now()
@@ -252,6 +280,7 @@ func solveFlow(ctx context.Context, p dynamics.Problem, set Settings, ad Adaptiv
 		return nil, err
 	}
 	grid := []float64{0}
+	hist := []float64{0} // the history nodes, the same in every batch
 	var stepErr []float64
 	rejected := 0
 	errs := make([]float64, nb)
@@ -276,8 +305,8 @@ func solveFlow(ctx context.Context, p dynamics.Problem, set Settings, ad Adaptiv
 		if hh < 1e-10*math.Max(1, p.T) {
 			return nil, fmt.Errorf("dmft: adaptive step underflow (h = %g) at t = %g: the tolerance %g cannot be met", hh, tn, ad.Tol)
 		}
-		n := len(grid)
-		tt := append(grid[:n:n], tn+hh)
+		n := len(hist)
+		tt := append(hist[:n:n], tn+hh)
 		if err := each(func(i int, b *flowBatch) error {
 			e, err := b.try(tt, n)
 			errs[i] = e
@@ -301,7 +330,24 @@ func solveFlow(ctx context.Context, p dynamics.Problem, set Settings, ad Adaptiv
 		if err := each(func(_ int, b *flowBatch) error { return b.accept(tt[n], n) }); err != nil {
 			return nil, err
 		}
-		grid = tt
+		grid = append(grid, tt[n])
+		hist = tt
+		if !ad.KeepAll {
+			drops := prunable(hist, ad.Theta)
+			for i := len(drops) - 1; i >= 0; i-- {
+				hist = del(hist, drops[i])
+			}
+			if len(drops) > 0 {
+				if err := each(func(_ int, b *flowBatch) error {
+					for i := len(drops) - 1; i >= 0; i-- {
+						b.drop(drops[i])
+					}
+					return nil
+				}); err != nil {
+					return nil, err
+				}
+			}
+		}
 		stepErr = append(stepErr, e)
 		h = hh * fac
 		if set.Reached != nil {

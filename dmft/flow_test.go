@@ -85,7 +85,8 @@ func TestFlowSettings(t *testing.T) {
 		{Settings{Grid: Adaptive{}, Method: Iterate{}}, dynamics.GD, "Method"},
 		{Settings{Grid: Adaptive{}, CheckpointDir: t.TempDir()}, dynamics.GD, "CheckpointDir"},
 		{Settings{Grid: Adaptive{}}, dynamics.SGD, "Grid"},
-		{Settings{Grid: Adaptive{}}, dynamics.SGF, "Grid"},
+		{Settings{Grid: Adaptive{}}, dynamics.PSGD, "Grid"},
+		{Settings{Grid: Adaptive{Theta: 2}}, dynamics.GD, "Adaptive.Theta"},
 	} {
 		_, err := Solve(context.Background(), twoCluster(c.algo, 1), c.set)
 		var fe *dynamics.FieldError
@@ -139,8 +140,8 @@ func richardson(coarse, fine estimate) estimate {
 	return r
 }
 
-// flowVsRichardson judges the adaptive gradient flow of the logistic
-// problem (flowLogistic, solved with the settings set and the grid ad)
+// flowVsRichardson judges the adaptive solve of the logistic problem p
+// (gradient flow or SGF, solved with the settings set and the grid ad)
 // against the uniform march at η = 0.1 and 0.05 extrapolated to η → 0,
 // 2·x(0.05) − x(0.1), at t = 1, …, 10, for m, C(t,t), the training loss and
 // the test error. The allowances: the flow's discretisation (flowDisc·Tol),
@@ -150,11 +151,11 @@ func richardson(coarse, fine estimate) estimate {
 // x(0.05) (N = 8000, 8 batches) it differs by at most 1σ of their combined
 // error at every point (m: ≤ 0.011 ± 0.012 at t ≤ 10), and the flow agrees
 // with that finer extrapolation within 1σ too; it gets no allowance.
-func flowVsRichardson(t *testing.T, set Settings, ad Adaptive, perturbs ...Perturb) ([]verdict, *Solution) {
+func flowVsRichardson(t *testing.T, p dynamics.Problem, set Settings, ad Adaptive, perturbs ...Perturb) ([]verdict, *Solution) {
 	t.Helper()
 	ts := []float64{1, 2, 3, 4, 5, 6, 7, 8, 9, 10}
 	os := []dynamics.Observable{dynamics.M, dynamics.Ctt, dynamics.TrainLoss, dynamics.TestErr}
-	p := flowLogistic(10)
+	p.T = 10
 	u1, nb := uniformAt(t, p, 0.1, set, ts, os)
 	u2, _ := uniformAt(t, p, 0.05, set, ts, os)
 	var vs []verdict
@@ -213,7 +214,7 @@ func flowVsRichardson(t *testing.T, set Settings, ad Adaptive, perturbs ...Pertu
 // dominates); TestFlowSquareVsTheory rejects Γ × 1.05 against exact curves.
 func TestFlowLogisticVsUniform(t *testing.T) {
 	set := Settings{Samples: 20000, Batches: 20, ResponseSamples: 4000, Seed: 3}
-	vs, sol := flowVsRichardson(t, set, Adaptive{Tol: 1e-3}, Perturb{}, Perturb{Gamma: 1.1}, Perturb{MC: 1.1})
+	vs, sol := flowVsRichardson(t, flowLogistic(10), set, Adaptive{Tol: 1e-3}, Perturb{}, Perturb{Gamma: 1.1}, Perturb{MC: 1.1})
 	require(t, "logistic flow vs Richardson", vs[0])
 	t.Logf("%d grid points, %d rejected, wall %v", len(sol.Times), sol.Stats.Rejected, sol.Stats.Wall)
 	for i, name := range []string{"Γ × 1.1", "M_C × 1.1"} {
@@ -261,5 +262,25 @@ func TestFlowGridGrows(t *testing.T) {
 		if !(e <= ad.Tol) {
 			t.Errorf("accepted step %d with error estimate %g > Tol = %g", i, e, ad.Tol)
 		}
+	}
+}
+
+// TestFlowSGFVsUniform: SGF (b = 0.3, τ = 1, λ = 0.05) on the adaptive grid
+// against the uniform SGF march (the telegraph selection at step η)
+// extrapolated to η → 0 at t ≤ 10, 10 batches of 1000; a flow with
+// M_C × 1.2 fails the same check. The check is weak: the selection noise
+// makes the extrapolated march's error large, and the measured scores of
+// Γ × 1.2 (0.72) and of the memory term × 1.1 (0.24) are below its
+// resolution (Γ × 1.1 scored 0.43 with 20 batches of 1000).
+func TestFlowSGFVsUniform(t *testing.T) {
+	p := twoCluster(dynamics.SGF, 10)
+	p.Lambda = 0.05
+	set := Settings{Samples: 10000, Batches: 10, ResponseSamples: 2000, Seed: 9}
+	vs, sol := flowVsRichardson(t, p, set, Adaptive{Tol: 1e-3}, Perturb{}, Perturb{MC: 1.2})
+	require(t, "SGF vs Richardson", vs[0])
+	t.Logf("%d grid points, %d rejected, wall %v", len(sol.Times), sol.Stats.Rejected, sol.Stats.Wall)
+	t.Logf("M_C × 1.2: score %s (%s)", fmtScore(vs[1].score), vs[1].worst)
+	if vs[1].pass() {
+		t.Errorf("an SGF solved with M_C × 1.2 passes the check against the extrapolated march (score %.2f)", vs[1].score)
 	}
 }

@@ -28,7 +28,8 @@ type timing struct {
 // result is one batch's solution.
 type result struct {
 	m, ctt, mu, trainLoss, trainErr []float64
-	c, r, mc, gamma                 []float64 // (K+1)×(K+1)
+	c, r, mc, gamma                 []float64 // (K+1)×(K+1), or on times2
+	times2                          []float64 // times of the two-time rows; nil: all
 	changes                         []float64 // iterate: sup-norm change per iteration
 	clamped                         int
 	timing                          timing
@@ -312,14 +313,20 @@ type Solution struct {
 	M, Ctt, Mu, TrainLoss, TrainErr, TestErr, TestLoss               []float64
 	MSE, CttSE, MuSE, TrainLossSE, TrainErrSE, TestErrSE, TestLossSE []float64
 	// Two-time quantities, (K+1)×(K+1): C[k,l], R[k,j] (response of step k
-	// to a kick at j+1), M_C[k,l] and Γ[k,j].
+	// to a kick at j+1), M_C[k,l] and Γ[k,j]. On the adaptive grid they are
+	// on the times TwoTimes (the pruned history, flow_prune.go), R[k,j] =
+	// G(t_k, t_j) and Γ the regular part Γ_reg.
 	C, R, MC, Gamma *mat.Dense
-	Stats           Stats
+	// TwoTimes are the times of the rows and columns of the two-time
+	// quantities; nil means Times.
+	TwoTimes []float64
+	Stats    Stats
 
-	dispSE []float64 // (K+1)×(K+1): standard error of Displacement(k, l)
+	dispSE []float64 // like C: standard error of Displacement(k, l)
 }
 
-// Displacement returns the mean-squared displacement between steps k and l,
+// Displacement returns the mean-squared displacement between steps k and l
+// (indices of the two-time quantities, on TwoTimes where it is set),
 // |w_k − w_l|²/d = C[k,k] + C[l,l] − 2C[k,l], and its standard error over
 // the batches (each batch's own displacement: far smaller than the errors
 // of the three entries added, which are strongly correlated).
@@ -330,7 +337,7 @@ type Solution struct {
 // after 300 steps of two-cluster-logistic-ridge-longtime, from the kernels'
 // accumulated sums), which the batches, sharing it, do not reveal.
 func (s *Solution) Displacement(k, l int) (mean, se float64) {
-	n := len(s.Times)
+	n, _ := s.C.Dims()
 	ckk, cll := s.C.At(k, k), s.C.At(l, l)
 	mean = ckk + cll - 2*s.C.At(k, l)
 	if k == l {
@@ -405,9 +412,14 @@ func (s *Solution) MeanSE(o dynamics.Observable) (mean, se []float64) {
 	case dynamics.TestLoss:
 		return s.TestLoss, s.TestLossSE
 	case dynamics.Disp:
-		// Since the previous step: the solution records every step.
+		// Since the previous step: the solution records every step. On a
+		// pruned history (TwoTimes) the previous step may be gone: NaN.
 		mean, se = make([]float64, len(s.Times)), make([]float64, len(s.Times))
 		for k := 1; k < len(s.Times); k++ {
+			if s.TwoTimes != nil {
+				mean[k], se[k] = math.NaN(), math.NaN()
+				continue
+			}
 			mean[k], se[k] = s.Displacement(k, k-1)
 		}
 		return mean, se
@@ -434,12 +446,17 @@ func combine(p dynamics.Problem, res []*result, exact bool) *Solution {
 	s.Mu, s.MuSE = stats.MeanSE(col(func(r *result) []float64 { return r.mu }))
 	s.TrainLoss, s.TrainLossSE = stats.MeanSE(col(func(r *result) []float64 { return r.trainLoss }))
 	s.TrainErr, s.TrainErrSE = stats.MeanSE(col(func(r *result) []float64 { return r.trainErr }))
+	k2 := k1
+	if t2 := res[0].times2; t2 != nil {
+		k2 = len(t2)
+		s.TwoTimes = append([]float64(nil), t2...)
+	}
 	mat2 := func(f func(*result) []float64) *mat.Dense {
 		m, _ := stats.MeanSE(col(f))
-		return mat.NewDense(k1, k1, m)
+		return mat.NewDense(k2, k2, m)
 	}
 	s.C = mat2(func(r *result) []float64 { return r.c })
-	s.dispSE = displacementSE(res, k1)
+	s.dispSE = displacementSE(res, k2)
 	s.R = mat2(func(r *result) []float64 { return r.r })
 	s.MC = mat2(func(r *result) []float64 { return r.mc })
 	s.Gamma = mat2(func(r *result) []float64 { return r.gamma })
