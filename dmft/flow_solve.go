@@ -330,7 +330,8 @@ func solveFlow(ctx context.Context, p dynamics.Problem, set Settings, ad Adaptiv
 		if err := each(func(_ int, b *flowBatch) error { return b.accept(tt[n], n) }); err != nil {
 			return nil, err
 		}
-		grid = append(grid, tt[n])
+		tNew := tt[n] // pruning below shifts tt's backing array
+		grid = append(grid, tNew)
 		hist = tt
 		if !ad.KeepAll {
 			drops := prunable(hist, ad.Theta)
@@ -352,11 +353,11 @@ func solveFlow(ctx context.Context, p dynamics.Problem, set Settings, ad Adaptiv
 		h = hh * fac
 		if set.Reached != nil {
 			for i := range bs {
-				set.Reached(i, tt[n])
+				set.Reached(i, tNew)
 			}
 		}
 		if set.Progress != nil {
-			set.Progress(int64(math.Round(1000*tt[n]/p.T)), 1000)
+			set.Progress(int64(math.Round(1000*tNew/p.T)), 1000)
 		}
 	}
 	results := make([]*result, nb)

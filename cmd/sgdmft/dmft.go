@@ -66,8 +66,9 @@ recorded steps); and meta.json.
 learning rate --eta, at t = kη. --grid adaptive solves its η → 0 limit,
 gradient flow (--algo gd only; --eta does not apply), on a non-uniform grid
 whose steps are set by the local error tolerance --grid-tol: t.npy holds the
-grid, the curves and C, R, MC, Gamma are on it, and meta.json records the
-grid, the rejected steps and each step's error estimate.
+grid and the curves are on it; C, R, MC, Gamma are on the pruned history
+of the grid, whose times are t2.npy; meta.json records the grid, the
+rejected steps and each step's error estimate.
 
 A long solve on the uniform grid can be checkpointed: with --checkpoint DIR
 each batch is saved every --checkpoint-every and when the run is
@@ -473,6 +474,7 @@ func runDMFT(ctx context.Context, args []string, stdout, stderr io.Writer) error
 			maxErr = math.Max(maxErr, e)
 		}
 		result["grid_points"], result["recorded_points"] = len(sol.Times), len(rec)
+		result["history_points"] = len(sol.TwoTimes) // the times t2 of C, R, MC, Gamma
 		result["grid_tol"], result["grid_max_step"] = p.GridTol, p.GridMaxStep
 		result["rejected_steps"], result["max_step_err"] = st.Rejected, maxErr
 		result["step_err"] = st.StepErr // of the step from t[k] to t[k+1] of the whole grid
@@ -491,11 +493,18 @@ func runDMFT(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		for _, c := range curves {
 			errs = append(errs, dir.Vector(c.name, pick(c.mean)), dir.Vector(c.name+"_se", pick(c.se)))
 		}
+		two := pick2
+		if sol.TwoTimes != nil {
+			// The adaptive grid keeps the two-time quantities on its pruned
+			// history, the times t2: written whole.
+			two = func(m *mat.Dense) *mat.Dense { return m }
+			errs = append(errs, dir.Vector("t2", sol.TwoTimes))
+		}
 		for _, m := range []struct {
 			name string
 			m    *mat.Dense
 		}{{"C", sol.C}, {"R", sol.R}, {"MC", sol.MC}, {"Gamma", sol.Gamma}} {
-			errs = append(errs, dir.Matrix(m.name, pick2(m.m)))
+			errs = append(errs, dir.Matrix(m.name, two(m.m)))
 		}
 		return errors.Join(errs...)
 	})

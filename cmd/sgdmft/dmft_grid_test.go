@@ -70,16 +70,22 @@ func TestDMFTAdaptiveCommand(t *testing.T) {
 			t.Errorf("%s_se.npy = %v, library %v", c.name, v, c.se)
 		}
 	}
+	// The two-time quantities are on the pruned history t2.
+	t2 := loadVector(t, filepath.Join(out, "t2.npy"))
+	k2 := len(t2)
+	if !slices.Equal(t2, want.TwoTimes) || k2 < 2 || k2 > k1 || t2[k2-1] != 2 {
+		t.Fatalf("t2 = %v, library's history %v", t2, want.TwoTimes)
+	}
 	for _, c := range []struct {
 		name string
 		want interface{ At(i, j int) float64 }
 	}{{"C", want.C}, {"R", want.R}, {"MC", want.MC}, {"Gamma", want.Gamma}} {
 		m := loadMatrix(t, filepath.Join(out, c.name+".npy"))
-		if r, cc := m.Dims(); r != k1 || cc != k1 {
-			t.Fatalf("%s.npy is %d×%d, want %d×%d", c.name, r, cc, k1, k1)
+		if r, cc := m.Dims(); r != k2 || cc != k2 {
+			t.Fatalf("%s.npy is %d×%d, want %d×%d", c.name, r, cc, k2, k2)
 		}
-		for i := 0; i < k1; i++ {
-			for j := 0; j < k1; j++ {
+		for i := 0; i < k2; i++ {
+			for j := 0; j < k2; j++ {
 				if m.At(i, j) != c.want.At(i, j) {
 					t.Fatalf("%s[%d,%d] = %v, library %v", c.name, i, j, m.At(i, j), c.want.At(i, j))
 				}
@@ -129,9 +135,13 @@ func TestDMFTAdaptiveCommand(t *testing.T) {
 		t.Fatalf("--every 10: t = %v, want the grid points %v", tv, rec)
 	}
 	for i, k := range rec {
-		if tv[i] != tt[k] || c.At(i, len(rec)-1) != want.C.At(k, k1-1) {
-			t.Errorf("--every 10: t[%d] = %v, C[%d,last] = %v; grid point %d: %v, %v", i, tv[i], i, c.At(i, len(rec)-1), k, tt[k], want.C.At(k, k1-1))
+		if tv[i] != tt[k] {
+			t.Errorf("--every 10: t[%d] = %v; grid point %d: %v", i, tv[i], k, tt[k])
 		}
+	}
+	// --every thins the grid, not the history the two-time matrices are on.
+	if r, _ := c.Dims(); r != k2 || c.At(0, k2-1) != want.C.At(0, k2-1) {
+		t.Errorf("--every 10: C.npy has %d rows, C[0,last] = %v; want the history's %d, %v", r, c.At(0, r-1), k2, want.C.At(0, k2-1))
 	}
 }
 
