@@ -105,6 +105,7 @@ type manifest struct {
 	Steps       int      `json:"steps"`       // K
 	Batches     int      `json:"batches"`
 	Description []string `json:"description"`
+	Grid        string   `json:"grid,omitempty"` // "adaptive" (flow.ckpt); empty: the march's batch files
 }
 
 func fingerprint(desc []string) [32]byte { return sha256.Sum256([]byte(strings.Join(desc, "\n"))) }
@@ -122,6 +123,12 @@ type checkpointer struct {
 // desc (ErrCheckpointMismatch naming the first field that differs), and
 // removes temporary files of interrupted writes.
 func openCheckpoint(dir string, every time.Duration, desc []string, steps, batches int) (*checkpointer, error) {
+	return openCheckpointGrid(dir, every, desc, steps, batches, "")
+}
+
+// openCheckpointGrid is openCheckpoint for a solve on the given grid:
+// "adaptive" for the flow (checkpoint_flow.go), "" for the march.
+func openCheckpointGrid(dir string, every time.Duration, desc []string, steps, batches int, grid string) (*checkpointer, error) {
 	if every == 0 {
 		every = defaultCheckpointEvery
 	}
@@ -140,7 +147,7 @@ func openCheckpoint(dir string, every time.Duration, desc []string, steps, batch
 		if err := os.MkdirAll(dir, 0o777); err != nil {
 			return nil, fmt.Errorf("dmft: checkpoint: %v", err)
 		}
-		b, err := json.MarshalIndent(manifest{ckFormat, hex.EncodeToString(c.fp[:]), steps, batches, desc}, "", "  ")
+		b, err := json.MarshalIndent(manifest{ckFormat, hex.EncodeToString(c.fp[:]), steps, batches, desc, grid}, "", "  ")
 		if err != nil {
 			return nil, err
 		}
@@ -160,7 +167,8 @@ func openCheckpoint(dir string, every time.Duration, desc []string, steps, batch
 func tempFiles(dir string) []string {
 	a, _ := filepath.Glob(filepath.Join(dir, "batch-*.ckpt.*.tmp"))
 	b, _ := filepath.Glob(filepath.Join(dir, ckManifest+".*.tmp"))
-	return append(a, b...)
+	c, _ := filepath.Glob(filepath.Join(dir, flowFile+".*.tmp"))
+	return append(append(a, b...), c...)
 }
 
 // mismatch reports the first line of the description that differs.
@@ -594,6 +602,13 @@ type CheckpointInfo struct {
 	// Description is the problem and settings of the solve, one
 	// "Field = value" a line.
 	Description []string
+	// Grid is "adaptive" for a solve on the adaptive grid, whose
+	// checkpoint is of the whole solve (Steps and Done are then zero):
+	// Time is the simulated time it reached and Accepted its accepted
+	// steps (zero if it has not written one yet). Empty for the march.
+	Grid     string
+	Time     float64
+	Accepted int
 }
 
 // ReadCheckpoint describes the checkpoint in dir from its manifest and the
@@ -609,7 +624,14 @@ func ReadCheckpoint(dir string) (*CheckpointInfo, error) {
 	if err := json.Unmarshal(b, &m); err != nil {
 		return nil, fmt.Errorf("dmft: checkpoint %s: %v", filepath.Join(dir, ckManifest), err)
 	}
-	info := &CheckpointInfo{Steps: m.Steps, Batches: m.Batches, Done: make([]int, m.Batches), Description: m.Description}
+	info := &CheckpointInfo{Steps: m.Steps, Batches: m.Batches, Done: make([]int, m.Batches), Description: m.Description, Grid: m.Grid}
+	if m.Grid != "" {
+		info.Time, info.Accepted, err = readFlowHeader(dir)
+		if err != nil {
+			return nil, err
+		}
+		return info, nil
+	}
 	c := &checkpointer{dir: dir, k1: m.Steps + 1}
 	if _, err := hex.Decode(c.fp[:], []byte(m.Fingerprint)); err != nil {
 		return nil, fmt.Errorf("dmft: checkpoint %s: fingerprint: %v", filepath.Join(dir, ckManifest), err)
@@ -638,7 +660,7 @@ func ReadCheckpoint(dir string) (*CheckpointInfo, error) {
 // it is then empty.
 func RemoveCheckpoint(dir string) error {
 	files, _ := filepath.Glob(filepath.Join(dir, "batch-*.ckpt"))
-	files = append(append(files, tempFiles(dir)...), filepath.Join(dir, ckManifest))
+	files = append(append(files, tempFiles(dir)...), filepath.Join(dir, flowFile), filepath.Join(dir, ckManifest))
 	var errs []error
 	for _, f := range files {
 		if err := os.Remove(f); err != nil && !errors.Is(err, fs.ErrNotExist) {

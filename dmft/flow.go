@@ -88,6 +88,7 @@ type flowBatch struct {
 	eps          [][]float64 // per pair, white noise z per history node
 	u, zeta      []float64   // per pair, the noise along v* and along w₀'s random part
 	rnd          *rand.Rand
+	src          *rand.PCG   // rnd's source, for checkpoints
 	gv, dv       [][]float64 // per trajectory, g and D per grid index
 
 	// The tentative row of the step being tried.
@@ -112,6 +113,7 @@ type flowBatch struct {
 	pendFor      int // the accepted steps when pendU was drawn
 	nacc         int
 	rsel         *rand.Rand
+	srcSel       *rand.PCG
 
 	// The one-time curves at every accepted grid point (the history above
 	// keeps the pruned nodes only).
@@ -133,7 +135,8 @@ func newFlowBatch(p dynamics.Problem, index, npairs int, fresp float64, q Pertur
 	b.eps = make([][]float64, npairs)
 	b.u, b.zeta = make([]float64, npairs), make([]float64, npairs)
 	layout(p.Model, npairs, fresp, b.cl, b.y, b.w, b.wr)
-	b.rnd = rng.New(seed, uint64(index), 0, streamEps)
+	b.src = rng.NewPCG(seed, uint64(index), 0, streamEps)
+	b.rnd = rand.New(b.src)
 	for p := range b.u {
 		b.u[p], b.zeta[p] = b.rnd.NormFloat64(), b.rnd.NormFloat64()
 	}
@@ -141,7 +144,8 @@ func newFlowBatch(p dynamics.Problem, index, npairs int, fresp float64, q Pertur
 	if p.Algo == dynamics.SGF {
 		b.sgf, b.selB, b.selTau = true, p.B, p.Tau
 		b.pendU, b.pendFor = make([]float64, npairs), -1
-		b.rsel = rng.New(seed, uint64(index), 0, streamSelect)
+		b.srcSel = rng.NewPCG(seed, uint64(index), 0, streamSelect)
+		b.rsel = rand.New(b.srcSel)
 		for i := range b.tsel {
 			b.tsel[i] = b.rsel.Float64() < p.B // s(0) ~ Bernoulli(b), stationary
 		}

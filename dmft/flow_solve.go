@@ -2,6 +2,7 @@ package dmft
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"math"
 	"time"
@@ -276,20 +277,62 @@ func solveFlow(ctx context.Context, p dynamics.Problem, set Settings, ad Adaptiv
 		}
 		return g.Wait()
 	}
-	if err := each(func(_ int, b *flowBatch) error { return b.start() }); err != nil {
-		return nil, err
-	}
-	grid := []float64{0}
-	hist := []float64{0} // the history nodes, the same in every batch
-	var stepErr []float64
-	rejected := 0
-	errs := make([]float64, nb)
-	h := ad.Initial
-	hits := ad.Times
-	for grid[len(grid)-1] < p.T {
-		if err := ctx.Err(); err != nil {
+	st := &flowState{grid: []float64{0}, h: ad.Initial}
+	var ck *checkpointer
+	resumed := false
+	if set.CheckpointDir != "" {
+		s := set
+		s.Grid = ad // the defaults made explicit: Tol 0 and 1e-4 are one solve
+		var err error
+		ck, err = openCheckpointGrid(set.CheckpointDir, set.CheckpointEvery, describe(p, s, nb), 0, nb, ad.String())
+		if err != nil {
 			return nil, err
 		}
+		if resumed, err = ck.restoreFlow(st, bs); err != nil {
+			return nil, err
+		}
+		if resumed && !(st.passed >= 0 && st.passed <= len(ad.Times)) {
+			return nil, fmt.Errorf("dmft: checkpoint %s is unusable: %d of %d Adaptive.Times passed", set.CheckpointDir, st.passed, len(ad.Times))
+		}
+	}
+	restored := len(st.grid) - 1 // accepted steps restored
+	if !resumed {
+		if err := each(func(_ int, b *flowBatch) error { return b.start() }); err != nil {
+			return nil, err
+		}
+	}
+	grid, stepErr, rejected, h := st.grid, st.stepErr, st.rejected, st.h
+	hist := append([]float64(nil), bs[0].t...) // the history nodes, the same in every batch
+	errs := make([]float64, nb)
+	hits := ad.Times[st.passed:]
+	if resumed && set.Progress != nil {
+		set.Progress(int64(math.Round(1000*grid[len(grid)-1]/p.T)), 1000)
+	}
+	// The checkpoint is written at the top of the step loop, a step
+	// boundary, where the state is st and the batches: every ck.every
+	// after an accepted step, at a cancellation and at the end.
+	saved, last, accepted := resumed, time.Now(), false
+	save := func() error {
+		*st = flowState{grid: grid, stepErr: stepErr, rejected: rejected, h: h, passed: len(ad.Times) - len(hits)}
+		if err := ck.saveFlow(st, bs); err != nil {
+			return err
+		}
+		saved, last = true, time.Now()
+		return nil
+	}
+	for grid[len(grid)-1] < p.T {
+		if err := ctx.Err(); err != nil {
+			if ck != nil && !saved {
+				err = errors.Join(err, save())
+			}
+			return nil, err
+		}
+		if ck != nil && accepted && !saved && time.Since(last) >= ck.every {
+			if err := save(); err != nil {
+				return nil, err
+			}
+		}
+		saved, accepted = false, false
 		tn := grid[len(grid)-1]
 		hh := min(h, ad.MaxStep)
 		for len(hits) > 0 && hits[0] <= tn*(1+1e-12) {
@@ -327,6 +370,7 @@ func solveFlow(ctx context.Context, p dynamics.Problem, set Settings, ad Adaptiv
 			h = hh * fac
 			continue
 		}
+		accepted = true
 		if err := each(func(_ int, b *flowBatch) error { return b.accept(tt[n], n) }); err != nil {
 			return nil, err
 		}
@@ -360,6 +404,11 @@ func solveFlow(ctx context.Context, p dynamics.Problem, set Settings, ad Adaptiv
 			set.Progress(int64(math.Round(1000*tNew/p.T)), 1000)
 		}
 	}
+	if ck != nil && !saved {
+		if err := save(); err != nil {
+			return nil, err
+		}
+	}
 	results := make([]*result, nb)
 	for i, b := range bs {
 		results[i] = b.result()
@@ -372,6 +421,9 @@ func solveFlow(ctx context.Context, p dynamics.Problem, set Settings, ad Adaptiv
 	sol.Stats.ResponseSamples = set.ResponseSamples
 	sol.Stats.StepErr = stepErr
 	sol.Stats.Rejected = rejected
+	if resumed {
+		sol.Stats.Resumed = int64(nb) * int64(restored)
+	}
 	for _, r := range results {
 		sol.addTiming(r.timing)
 		sol.Stats.Clamped += r.clamped

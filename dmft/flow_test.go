@@ -83,7 +83,6 @@ func TestFlowSettings(t *testing.T) {
 		{Settings{Grid: Adaptive{Times: []float64{2, 1}}}, dynamics.GD, "Adaptive.Times"},
 		{Settings{Grid: Adaptive{Times: []float64{0}}}, dynamics.GD, "Adaptive.Times"},
 		{Settings{Grid: Adaptive{}, Method: Iterate{}}, dynamics.GD, "Method"},
-		{Settings{Grid: Adaptive{}, CheckpointDir: t.TempDir()}, dynamics.GD, "CheckpointDir"},
 		{Settings{Grid: Adaptive{}}, dynamics.SGD, "Grid"},
 		{Settings{Grid: Adaptive{}}, dynamics.PSGD, "Grid"},
 		{Settings{Grid: Adaptive{Theta: 2}}, dynamics.GD, "Adaptive.Theta"},

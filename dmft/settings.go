@@ -56,7 +56,10 @@ type Settings struct {
 	// CheckpointDir, if not empty, is a directory where March keeps a
 	// checkpoint of each batch (the format is in checkpoint.go): written
 	// every CheckpointEvery, when the batch completes, and at the step
-	// boundary where ctx is cancelled. If the directory already holds a
+	// boundary where ctx is cancelled. On the Adaptive grid the checkpoint
+	// is of the whole solve (checkpoint_flow.go), written at an accepted
+	// step every CheckpointEvery, when the solve completes, and at the
+	// step boundary where ctx is cancelled. If the directory already holds a
 	// checkpoint of the same problem and settings, Solve resumes from it,
 	// and the result is bit-identical to that of an uninterrupted solve; a
 	// checkpoint of another solve is an error (ErrCheckpointMismatch), as is
@@ -64,8 +67,9 @@ type Settings struct {
 	// place (RemoveCheckpoint removes it). Iterate does not checkpoint, nor
 	// does the exact square-loss solve, which needs no batches.
 	CheckpointDir string
-	// CheckpointEvery is the wall time between the checkpoints of a batch;
-	// default 5 minutes. The march looks at the clock once per step.
+	// CheckpointEvery is the wall time between the checkpoints of a batch
+	// (of the solve, on the Adaptive grid); default 5 minutes. The solve
+	// looks at the clock once per step.
 	CheckpointEvery time.Duration
 }
 
@@ -140,9 +144,6 @@ func (s Settings) Validate() error {
 		if _, ok := s.Grid.(Adaptive); ok {
 			if _, ok := s.Method.(March); !ok {
 				return bad("Method", s.Method.String(), "march with the adaptive grid", "Grid")
-			}
-			if s.CheckpointDir != "" {
-				return bad("CheckpointDir", s.CheckpointDir, "empty with the adaptive grid: it does not checkpoint yet", "Grid")
 			}
 		}
 	}
