@@ -9,6 +9,9 @@ package dmft
 //	                  "Field = value" a line, and their SHA-256 fingerprint
 //	batch-0003.ckpt   batch 3: its state at a step boundary, or its result
 //
+// (The adaptive grid's solve keeps one file of the whole solve instead,
+// flow.ckpt: checkpoint_flow.go.)
+//
 // A batch file is little-endian binary, written to a temporary file in the
 // directory, synced and renamed into place, so that a reader (and a solve
 // killed mid-write) sees the old file or the new one, whole:

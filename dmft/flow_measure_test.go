@@ -2,9 +2,13 @@ package dmft
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
+	"io/fs"
 	"math"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -14,8 +18,10 @@ import (
 )
 
 var (
-	flowMeasure = flag.Bool("flowmeasure", false, "run TestFlowMeasure*, the measurements behind the adaptive grid's allowances and its cost (minutes)")
-	flowCase    = flag.String("flowcase", "adaptive,100,1e-2,20000", "TestFlowMeasureCost: grid (uniform or adaptive; -sgf appended: SGF with b = 0.3, τ = 1), T, η or Tol, N[, ResponseSamples, Theta (0: keep all), MaxStep]")
+	flowMeasure   = flag.Bool("flowmeasure", false, "run TestFlowMeasure*, the measurements behind the adaptive grid's allowances and its cost (minutes)")
+	flowCase      = flag.String("flowcase", "adaptive,100,1e-2,20000", "TestFlowMeasureCost: grid (uniform or adaptive; -sgf appended: SGF with b = 0.3, τ = 1), T, η or Tol, N[, ResponseSamples, Theta (0: keep all), MaxStep]")
+	flowCkpt      = flag.String("flowckpt", "", "TestFlowMeasureCost, adaptive: checkpoint into this directory (any checkpoint there is removed first), then time a read and a write of the final checkpoint")
+	flowCkptEvery = flag.Duration("flowckptevery", 0, "TestFlowMeasureCost with -flowckpt: Settings.CheckpointEvery (0: 5 minutes)")
 )
 
 // TestFlowMeasureSquare measures the discretisation error of the adaptive
@@ -92,9 +98,18 @@ func TestFlowMeasureCost(t *testing.T) {
 		}
 		set.Grid = ad
 	}
+	if *flowCkpt != "" && grid != "uniform" {
+		if err := RemoveCheckpoint(*flowCkpt); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			t.Fatal(err)
+		}
+		set.CheckpointDir, set.CheckpointEvery = *flowCkpt, *flowCkptEvery
+	}
 	sol, err := Solve(context.Background(), p, set)
 	if err != nil {
 		t.Fatal(err)
+	}
+	if set.CheckpointDir != "" {
+		measureFlowCheckpoint(t, p, set, sol)
 	}
 	k := len(sol.Times) - 1
 	var hs []float64
@@ -103,4 +118,37 @@ func TestFlowMeasureCost(t *testing.T) {
 	}
 	t.Logf("%s: %d points (%d rejected, %d history nodes at T), steps at 0, ¼, ½, ¾, end: %.3g; wall %v (W %v S %v R %v); m(T) = %.5f ± %.1e, Ctt(T) = %.5f ± %.1e, train loss %.5f, test error %.5f",
 		*flowCase, len(sol.Times), sol.Stats.Rejected, len(sol.TwoTimes), hs, sol.Stats.Wall, sol.Stats.Weights, sol.Stats.Sampling, sol.Stats.Response, sol.M[k], sol.MSE[k], sol.Ctt[k], sol.CttSE[k], sol.TrainLoss[k], sol.TestErr[k])
+}
+
+// measureFlowCheckpoint logs the size of the final checkpoint of the
+// adaptive solve sol and the wall time of reading it into new batches and
+// of writing it again (the file is synced: it includes the disk).
+func measureFlowCheckpoint(t *testing.T, p dynamics.Problem, set Settings, sol *Solution) {
+	t.Helper()
+	fi, err := os.Stat(filepath.Join(set.CheckpointDir, flowFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	set = set.withDefaults()
+	bs, err := newFlowBatches(p, set)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ck, err := openCheckpointGrid(set.CheckpointDir, set.CheckpointEvery, flowDescription(p, set, set.Grid.(Adaptive), len(bs)), 0, len(bs), "adaptive")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var st flowState
+	t0 := time.Now()
+	if ok, err := ck.restoreFlow(&st, bs); !ok || err != nil {
+		t.Fatalf("reading the final checkpoint: %v (found: %v)", err, ok)
+	}
+	read := time.Since(t0)
+	t0 = time.Now()
+	if err := ck.saveFlow(&st, bs); err != nil {
+		t.Fatal(err)
+	}
+	write := time.Since(t0)
+	t.Logf("checkpoint: %d bytes (%.1f MB) at %d history nodes, %d grid points; write %v, read %v; the solve took %v (its checkpoints included)",
+		fi.Size(), float64(fi.Size())/1e6, len(bs[0].t), len(st.grid), write.Round(time.Millisecond), read.Round(time.Millisecond), sol.Stats.Wall.Round(time.Millisecond))
 }

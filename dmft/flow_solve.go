@@ -30,6 +30,9 @@ type Uniform struct{}
 // sampled (also for the square loss). Settings.Reached is called for each
 // batch at each accepted step, and Settings.Progress with the simulated
 // time in thousandths of T (done, 1000), both from the solving goroutine.
+// With Settings.CheckpointDir the solve checkpoints and resumes as a whole
+// (checkpoint_flow.go); Stats.Resumed is then the batches times the
+// accepted steps restored.
 type Adaptive struct {
 	// Tol is the local error tolerance per step: the largest
 	// predictor–corrector difference of m, C(t,t) and G(t,·), relative to
@@ -247,16 +250,9 @@ func (b *flowBatch) result() *result {
 	return res
 }
 
-// solveFlow solves gradient flow on the adaptive grid (flow.go): the
-// batches march in lockstep on one grid, each step accepted or rejected on
-// the largest error estimate over the batches.
-func solveFlow(ctx context.Context, p dynamics.Problem, set Settings, ad Adaptive) (*Solution, error) {
-	if p.Algo != dynamics.GD && p.Algo != dynamics.SGF {
-		return nil, &dynamics.FieldError{Pkg: "dmft", Field: "Grid", Value: set.Grid.String(), With: []string{"Algo"},
-			Want: fmt.Sprintf("uniform for %v: the adaptive grid solves gradient flow (gd) and sgf only", p.Algo)}
-	}
-	ad = ad.withDefaults()
-	start := time.Now()
+// newFlowBatches returns the batches of the adaptive solve, their streams
+// drawn (set with defaults).
+func newFlowBatches(p dynamics.Problem, set Settings) ([]*flowBatch, error) {
 	npairs := set.Samples / 2
 	ncl := len(p.Model.Clusters)
 	nb := min(set.Batches, npairs/ncl)
@@ -269,6 +265,32 @@ func solveFlow(ctx context.Context, p dynamics.Problem, set Settings, ad Adaptiv
 		np := (i+1)*npairs/nb - i*npairs/nb
 		bs[i] = newFlowBatch(p, i, np, fresp, set.Perturb, set.Seed)
 	}
+	return bs, nil
+}
+
+// flowDescription is the description of the adaptive solve for its
+// checkpoint, with the grid's defaults made explicit (Tol 0 and 1e-4 are
+// one solve).
+func flowDescription(p dynamics.Problem, set Settings, ad Adaptive, nb int) []string {
+	set.Grid = ad.withDefaults()
+	return describe(p, set, nb)
+}
+
+// solveFlow solves gradient flow on the adaptive grid (flow.go): the
+// batches march in lockstep on one grid, each step accepted or rejected on
+// the largest error estimate over the batches.
+func solveFlow(ctx context.Context, p dynamics.Problem, set Settings, ad Adaptive) (*Solution, error) {
+	if p.Algo != dynamics.GD && p.Algo != dynamics.SGF {
+		return nil, &dynamics.FieldError{Pkg: "dmft", Field: "Grid", Value: set.Grid.String(), With: []string{"Algo"},
+			Want: fmt.Sprintf("uniform for %v: the adaptive grid solves gradient flow (gd) and sgf only", p.Algo)}
+	}
+	ad = ad.withDefaults()
+	start := time.Now()
+	bs, err := newFlowBatches(p, set)
+	if err != nil {
+		return nil, err
+	}
+	nb, npairs := len(bs), set.Samples/2
 	each := func(f func(i int, b *flowBatch) error) error {
 		var g errgroup.Group
 		g.SetLimit(set.Workers)
@@ -281,10 +303,7 @@ func solveFlow(ctx context.Context, p dynamics.Problem, set Settings, ad Adaptiv
 	var ck *checkpointer
 	resumed := false
 	if set.CheckpointDir != "" {
-		s := set
-		s.Grid = ad // the defaults made explicit: Tol 0 and 1e-4 are one solve
-		var err error
-		ck, err = openCheckpointGrid(set.CheckpointDir, set.CheckpointEvery, describe(p, s, nb), 0, nb, ad.String())
+		ck, err = openCheckpointGrid(set.CheckpointDir, set.CheckpointEvery, flowDescription(p, set, ad, nb), 0, nb, ad.String())
 		if err != nil {
 			return nil, err
 		}
