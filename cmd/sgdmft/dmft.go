@@ -64,7 +64,8 @@ recorded steps); and meta.json.
 
 --grid uniform (the default) solves the discrete-time dynamics at the
 learning rate --eta, at t = kη. --grid adaptive solves its η → 0 limit,
-gradient flow (--algo gd only; --eta does not apply), on a non-uniform grid
+gradient flow (--algo gd) or stochastic gradient flow (--algo sgf; --eta
+does not apply), on a non-uniform grid
 whose steps are set by the local error tolerance --grid-tol: t.npy holds the
 grid and the curves are on it; C, R, MC, Gamma are on the pruned history
 of the grid, whose times are t2.npy; meta.json records the grid, the
@@ -91,11 +92,11 @@ are written.
 	f.IntVar(&p.Workers, "workers", runtime.NumCPU(), "parallel workers, >= 1 (results do not depend on it)")
 	f.BoolVar(&p.ForceSampling, "force-sampling", false, "sample the square loss with linear output and full batch too, instead of its exact (deterministic) solve: a Monte-Carlo check of it")
 	f.section("time grid")
-	f.StringVar(&p.Grid, "grid", "uniform", "uniform (discrete time at --eta) or adaptive (gradient flow, η → 0, --algo gd)")
+	f.StringVar(&p.Grid, "grid", "uniform", "uniform (discrete time at --eta) or adaptive (η → 0: gradient flow for --algo gd, SGF for --algo sgf)")
 	f.Float64Var(&p.GridTol, "grid-tol", defaultGridTol, "--grid adaptive: local error tolerance per step (the largest predictor–corrector difference of m, C(t,t), R(t,·), relative to max(1, |value|)), > 0")
 	f.Float64Var(&p.GridMaxStep, "grid-max-step", defaultGridMaxStep, "--grid adaptive: the largest step, > 0 (it also bounds the quadrature error of the memory integrals near the diagonal)")
 	f.section("checkpoints")
-	f.StringVar(&p.Checkpoint, "checkpoint", "", "--method march: keep a checkpoint of the solve in this directory (one without a checkpoint), written every --checkpoint-every and on Ctrl-C; removed once the outputs are written")
+	f.StringVar(&p.Checkpoint, "checkpoint", "", "--method march or --grid adaptive: keep a checkpoint of the solve in this directory (one without a checkpoint), written every --checkpoint-every and on Ctrl-C; removed once the outputs are written")
 	f.FlagSet.DurationVar(&p.CheckpointEvery, "checkpoint-every", 5*time.Minute, "wall time between checkpoints of a batch (with --checkpoint or --resume), > 0, e.g. 30s, 10m")
 	f.items = append(f.items, "checkpoint-every")
 	f.StringVar(&p.Resume, "resume", "", "continue the interrupted run checkpointed in this directory, with its flags; other flags may be given only with their recorded values, except --out, --quiet, --workers and --checkpoint-every")
@@ -206,9 +207,8 @@ const (
 )
 
 // grid returns the time grid of --grid, and decides which flags apply:
-// --grid-tol and --grid-max-step only to the adaptive grid; --eta, the
-// checkpoint flags not to it (gradient flow has no learning rate; the
-// library's adaptive solve does not checkpoint). For the adaptive grid
+// --grid-tol and --grid-max-step only to the adaptive grid; --eta not to
+// it (gradient flow has no learning rate). For the adaptive grid
 // --eta is set to --T, one "step", so that the problem's checks of the
 // time window (round(T/η) >= 1) are those of T alone.
 func (p *dmftParams) grid(f *cmdFlags) (dmft.Grid, error) {
@@ -230,16 +230,11 @@ func (p *dmftParams) grid(f *cmdFlags) (dmft.Grid, error) {
 	}
 	// Before the problem's checks, which would judge psgd's τ against the
 	// η set below.
-	if algo, err := dynamics.ParseAlgorithm(p.Algo); err == nil && algo != dynamics.GD {
-		return nil, usagef("%s with %s: want --algo gd (the adaptive grid solves gradient flow, the η → 0 limit of full-batch GD)", f.show("grid"), f.show("algo"))
+	if algo, err := dynamics.ParseAlgorithm(p.Algo); err == nil && algo != dynamics.GD && algo != dynamics.SGF {
+		return nil, usagef("%s with %s: want --algo gd or sgf (the adaptive grid solves gradient flow and stochastic gradient flow, the η → 0 limits of GD and SGD with telegraph selection)", f.show("grid"), f.show("algo"))
 	}
 	if err := f.only("eta", false, "to --grid adaptive (it solves gradient flow, η → 0; --grid-tol sets its steps)"); err != nil {
 		return nil, err
-	}
-	for _, name := range []string{"checkpoint", "resume"} {
-		if err := f.only(name, p.Checkpoint == "", "to --grid adaptive (the adaptive solve does not checkpoint yet; use --grid uniform)"); err != nil {
-			return nil, err
-		}
 	}
 	if p.T > 0 && !math.IsInf(p.T, 0) {
 		p.Eta = p.T
@@ -369,10 +364,13 @@ func writeRecord(dir string, rec *dmftRecord) error {
 }
 
 // resumeNote describes what a checkpoint holds, for the resumed run.
-func resumeNote(dir string, eta float64) string {
+func resumeNote(dir string, eta, T float64) string {
 	info, err := dmft.ReadCheckpoint(dir)
 	if err != nil {
 		return "resuming " + dir + ": no batch saved yet, starting at t = 0"
+	}
+	if info.Grid == "adaptive" {
+		return fmt.Sprintf("resuming %s: t = %.6g of %.6g after %d accepted steps", dir, info.Time, T, info.Accepted)
 	}
 	k1 := info.Steps + 1
 	complete := 0
@@ -404,7 +402,7 @@ func runDMFT(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		if v := versionString(); s.rec.Version != v {
 			fmt.Fprintf(stderr, "sgdmft dmft: warning: the checkpoint was written by sgdmft %s, this is %s: the outputs may differ from an uninterrupted run's\n", s.rec.Version, v)
 		}
-		fmt.Fprintf(stderr, "sgdmft dmft: %s\n", resumeNote(p.Checkpoint, prob.Eta))
+		fmt.Fprintf(stderr, "sgdmft dmft: %s\n", resumeNote(p.Checkpoint, prob.Eta, prob.T))
 	case p.Checkpoint != "":
 		rec := &dmftRecord{Meta: meta, Out: p.Out, CheckpointEvery: p.CheckpointEvery.String()}
 		if err := writeRecord(p.Checkpoint, rec); err != nil {
