@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"hash/fnv"
 	"math"
+	"sort"
 	"time"
 
 	"github.com/sgdmft/sgdmft/dmft"
@@ -81,8 +82,16 @@ func checkScenario(sc Scenario, opt Options) error {
 		return fmt.Errorf("validation: %s: Every = %d, want Every >= 1", sc.Name, sc.Every)
 	}
 	for _, v := range sc.Variants {
-		if err := v.Problem.Validate(); err != nil {
+		p := sc.Problem(v, opt.Level)
+		if err := p.Validate(); err != nil {
 			return fmt.Errorf("%s/%s: %w", sc.Name, v.Label, err)
+		}
+		if sc.Flow && (p.Algo != dynamics.GD || p.Teacher != nil) {
+			return fmt.Errorf("validation: %s/%s: a flow scenario simulates full-batch gd on a mixture, not %v", sc.Name, v.Label, p.Algo)
+		}
+		if sc.Flow && p.Steps()%sc.Every != 0 {
+			return fmt.Errorf("validation: %s/%s: %d steps at level %v not a multiple of Every = %d (the records of η and η/2 must coincide)",
+				sc.Name, v.Label, p.Steps(), opt.Level, sc.Every)
 		}
 	}
 	return nil
@@ -101,21 +110,32 @@ func Simulate(ctx context.Context, sc Scenario, opt Options) (*Simulations, erro
 	start := time.Now()
 	out := &Simulations{Scenario: sc.Name, Level: opt.Level, Seed: opt.Seed}
 	for vi, v := range sc.Variants {
-		p := v.Problem
+		p := sc.Problem(v, opt.Level)
 		var vs VariantSims
 		for _, dim := range size.Dims {
 			t0 := time.Now()
 			seed := mixSeed(opt.Seed, sc.Name, uint64(vi), uint64(dim.D))
-			ens, err := sde.Simulate(ctx, p, sde.Settings{
-				D: dim.D, Seeds: dim.Seeds, Workers: opt.Workers, Every: sc.Every,
-				TestSamples: -1, // the compared test quantities are closed forms given (m, Ctt)
-				Seed:        seed,
-				Progress:    progress(opt, fmt.Sprintf("%s %s: simulate d=%d", sc.Name, v.Label, dim.D)),
-			})
+			stage := fmt.Sprintf("%s %s: simulate d=%d", sc.Name, v.Label, dim.D)
+			ens, err := simulateEnsemble(ctx, p, dim, sc.Every, seed, opt, stage)
 			if err != nil {
 				return nil, fmt.Errorf("%s/%s: simulate d=%d: %w", sc.Name, v.Label, dim.D, err)
 			}
 			vs.Steps, vs.Times = ens.Steps, ens.Times
+			if sc.Flow {
+				// The same records at η/2, every 2·Every of its steps, with
+				// the same seed: each seed's data and initial weights are
+				// those it has at η (sde.Simulate draws them from streams
+				// of (seed, s) alone; full-batch GD draws nothing else).
+				half := p
+				half.Eta /= 2
+				ensh, err := simulateEnsemble(ctx, half, dim, 2*sc.Every, seed, opt, stage+" η/2")
+				if err != nil {
+					return nil, fmt.Errorf("%s/%s: simulate d=%d at η/2: %w", sc.Name, v.Label, dim.D, err)
+				}
+				if ens, err = richardson(ens, ensh); err != nil {
+					return nil, fmt.Errorf("%s/%s: d=%d: %w", sc.Name, v.Label, dim.D, err)
+				}
+			}
 			n := p.Samples(dim.D)
 			e := Ensemble{D: dim.D, N: n, Seeds: dim.Seeds, Seed: seed, Curves: map[dynamics.Observable]Curve{}}
 			for _, o := range Observables() {
@@ -131,6 +151,50 @@ func Simulate(ctx context.Context, sc Scenario, opt Options) (*Simulations, erro
 		out.Variants = append(out.Variants, vs)
 	}
 	out.Wall = time.Since(start)
+	return out, nil
+}
+
+// simulateEnsemble simulates the problem at one dimension.
+func simulateEnsemble(ctx context.Context, p dynamics.Problem, dim Dimension, every int, seed uint64, opt Options, stage string) (*sde.Ensemble, error) {
+	return sde.Simulate(ctx, p, sde.Settings{
+		D: dim.D, Seeds: dim.Seeds, Workers: opt.Workers, Every: every,
+		TestSamples: -1, // the compared test quantities are closed forms given (m, Ctt)
+		Seed:        seed,
+		Progress:    progress(opt, stage),
+	})
+}
+
+// richardson returns the η → 0 extrapolation 2·y(η/2) − y(η) of each
+// seed's record, from ensembles at η and η/2 with the same seeds, exact for
+// an error linear in η (GD's, against gradient flow). The seeds stay
+// independent, so the ensemble's standard errors are those of the
+// extrapolated records; as each seed runs the same data from the same
+// start at both steps, its two records nearly coincide, and the
+// extrapolation's variance is about a single run's (independent ensembles
+// would give 4s²(η/2) + s²(η), five times that).
+func richardson(eta, half *sde.Ensemble) (*sde.Ensemble, error) {
+	if len(half.Times) != len(eta.Times) || len(half.Seeds) != len(eta.Seeds) {
+		return nil, fmt.Errorf("%d records of %d seeds at η/2, %d of %d at η", len(half.Times), len(half.Seeds), len(eta.Times), len(eta.Seeds))
+	}
+	for j, t := range eta.Times {
+		if math.Abs(half.Times[j]-t) > 1e-9*math.Max(1, t) {
+			return nil, fmt.Errorf("record %d at t = %v at η/2, %v at η", j, half.Times[j], t)
+		}
+	}
+	out := &sde.Ensemble{Times: eta.Times, Steps: eta.Steps, Seeds: make([]sde.Trajectory, len(eta.Seeds))}
+	for s, tr := range eta.Seeds {
+		for o := range tr.Obs {
+			y, yh := tr.Obs[o], half.Seeds[s].Obs[o]
+			if y == nil {
+				continue
+			}
+			x := make([]float64, len(y))
+			for j := range x {
+				x[j] = 2*yh[j] - y[j]
+			}
+			out.Seeds[s].Obs[o] = x
+		}
+	}
 	return out, nil
 }
 
@@ -164,36 +228,48 @@ func Judge(ctx context.Context, sc Scenario, sims *Simulations, opt Options) (*R
 
 func judgeVariant(ctx context.Context, sc Scenario, v Variant, vs VariantSims, opt Options, vi uint64) (*VariantResult, error) {
 	size := sc.Size(opt.Level)
-	ref := v.Problem
+	prob := sc.Problem(v, opt.Level)
+	ref := prob
 	if opt.ReferenceProblem != nil {
 		ref = opt.ReferenceProblem(ref)
 		if err := ref.Validate(); err != nil {
 			return nil, fmt.Errorf("reference problem: %w", err)
 		}
-		if ref.Steps() != v.Problem.Steps() || ref.Eta != v.Problem.Eta {
-			return nil, fmt.Errorf("reference problem: η = %v with %d steps, want the simulated η = %v with %d steps", ref.Eta, ref.Steps(), v.Problem.Eta, v.Problem.Steps())
+		if ref.Steps() != prob.Steps() || ref.Eta != prob.Eta {
+			return nil, fmt.Errorf("reference problem: η = %v with %d steps, want the simulated η = %v with %d steps", ref.Eta, ref.Steps(), prob.Eta, prob.Steps())
 		}
 	}
-	vr := &VariantResult{Label: v.Label, Problem: v.Problem, Reference: ref, Times: vs.Times, Sims: vs.Ensembles,
+	vr := &VariantResult{Label: v.Label, Problem: prob, Reference: ref, Times: vs.Times, Sims: vs.Ensembles,
 		DMFT: map[dynamics.Observable]Curve{}, DMFTSeed: mixSeed(opt.Seed, sc.Name, vi, 0)}
 
 	t0 := time.Now()
-	sol, err := dmft.Solve(ctx, ref, dmft.Settings{
+	set := dmft.Settings{
 		Samples: size.Samples, Batches: size.Batches, Workers: opt.Workers, Seed: vr.DMFTSeed, Perturb: opt.Perturb,
 		Progress: progress(opt, sc.Name+" "+v.Label+": dmft"),
-	})
+	}
+	if sc.Flow {
+		set.Grid = dmft.Adaptive{Tol: size.Tol, Times: vs.Times[1:]} // the grid passes through every record
+	}
+	sol, err := dmft.Solve(ctx, ref, set)
 	if err != nil {
 		return nil, fmt.Errorf("dmft: %w", err)
 	}
 	vr.DMFTWall = time.Since(t0)
 	vr.DMFTSamples, vr.DMFTBatches = sol.Stats.Samples, sol.Stats.Batches
-	for _, o := range Observables() {
-		if o == dynamics.Disp {
-			vr.DMFT[o] = displacements(sol, vs.Steps)
-			continue
+	dispTimes := allTimes(len(vs.Times))[1:] // the displacement is zero at the first record, exactly
+	if sc.Flow {
+		if dispTimes, err = flowCurves(vr, sol, vs.Times); err != nil {
+			return nil, err
 		}
-		m, se := sol.MeanSE(o)
-		vr.DMFT[o] = Curve{pick(m, vs.Steps), pick(se, vs.Steps)}
+	} else {
+		for _, o := range Observables() {
+			if o == dynamics.Disp {
+				vr.DMFT[o] = displacements(sol, vs.Steps)
+				continue
+			}
+			m, se := sol.MeanSE(o)
+			vr.DMFT[o] = Curve{pick(m, vs.Steps), pick(se, vs.Steps)}
+		}
 	}
 	dmftDF := float64(sol.Stats.Batches - 1)
 	if sol.Stats.Method == "exact" {
@@ -205,7 +281,9 @@ func judgeVariant(ctx context.Context, sc Scenario, v Variant, vs VariantSims, o
 	for _, o := range Observables() {
 		times := allTimes(nt)
 		if o == dynamics.Disp {
-			times = times[1:] // zero at the first record, exactly
+			if times = dispTimes; len(times) == 0 {
+				continue
+			}
 		}
 		refs = append(refs, refCurve{o, DMFT, vr.DMFT[o], dmftDF, times})
 	}
@@ -310,6 +388,48 @@ func allTimes(n int) []int {
 		t[i] = i
 	}
 	return t
+}
+
+// flowCurves sets the DMFT curves of vr from the adaptive-grid solution
+// sol at the recorded times, which its grid contains (dmft.Adaptive.Times),
+// and returns the record indices at which the displacement is compared:
+// none (its DMFT curve is NaN).
+func flowCurves(vr *VariantResult, sol *dmft.Solution, times []float64) ([]int, error) {
+	// The grid lands on each record time as tₙ + (t − tₙ), exact or within
+	// an ulp of t.
+	find := func(grid []float64, t float64) int {
+		i := sort.SearchFloat64s(grid, t*(1-1e-12))
+		if i < len(grid) && math.Abs(grid[i]-t) <= 1e-12*math.Max(1, t) {
+			return i
+		}
+		return -1
+	}
+	idx := make([]int, len(times))
+	for j, t := range times {
+		if idx[j] = find(sol.Times, t); idx[j] < 0 {
+			return nil, fmt.Errorf("dmft: the adaptive grid misses the record time %v", t)
+		}
+	}
+	for _, o := range Observables() {
+		if o == dynamics.Disp {
+			continue
+		}
+		m, se := sol.MeanSE(o)
+		vr.DMFT[o] = Curve{pick(m, idx), pick(se, idx)}
+	}
+	// No displacement: the grid's local error control bounds the error of
+	// C(t,t′) by Tol·max(1, |C|), far above the displacement it would be
+	// the difference of late in the run (4e-4 over a unit of time at t = 20
+	// on two-cluster-logistic-longtime, with C(t,t) ≈ 6): the true DMFT at
+	// Tol = 1e-3 failed it with |z| = 12.
+	n := len(times)
+	disp := Curve{Mean: make([]float64, n), SE: make([]float64, n)}
+	for j := range n {
+		disp.Mean[j], disp.SE[j] = math.NaN(), math.NaN()
+	}
+	var dispTimes []int
+	vr.DMFT[dynamics.Disp] = disp
+	return dispTimes, nil
 }
 
 // displacements returns the DMFT's displacement between consecutive

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"image/color"
 	"io"
+	"math"
 
 	"github.com/sgdmft/sgdmft/dynamics"
 	"github.com/sgdmft/sgdmft/validation"
@@ -56,9 +57,14 @@ func Plot(w io.Writer, res *validation.Result) error {
 			col := plotutil.Color(vi)
 			span := v.Times[len(v.Times)-1] - v.Times[0]
 			line := func(c validation.Curve, dashed bool, label string) error {
-				xy := make(plotter.XYs, len(v.Times))
+				var xy plotter.XYs // the finite points: a flow scenario's DMFT has no displacement (NaN)
 				for i, t := range v.Times {
-					xy[i].X, xy[i].Y = t, c.Mean[i]
+					if !math.IsNaN(c.Mean[i]) {
+						xy = append(xy, plotter.XY{X: t, Y: c.Mean[i]})
+					}
+				}
+				if len(xy) == 0 {
+					return nil
 				}
 				l, err := plotter.NewLine(xy)
 				if err != nil {
