@@ -258,11 +258,7 @@ func squareFlow(ctx context.Context, f *cmdFlags, p *theoryParams, args []string
 	}
 	meta := f.record(args)
 	k := prob.Steps()
-	var times []float64
-	for _, i := range dynamics.RecordSteps(k, p.Every) {
-		times = append(times, float64(i)*step)
-	}
-	curve, err := s.Curve(nil, times)
+	curve, err := s.Curve(nil, recordTimes(k, p.Every, step))
 	if err != nil {
 		return err
 	}
@@ -696,4 +692,14 @@ func (f *cmdFlags) valuesVar(v *paramValues, name, def, usage string) {
 // values returns the paramValues of the flag name.
 func (f *cmdFlags) values(name string) *paramValues {
 	return f.Lookup(name).Value.(*paramValues)
+}
+
+// recordTimes returns the times of the recorded steps (dynamics.RecordSteps)
+// of a curve with the given step.
+func recordTimes(steps, every int, step float64) []float64 {
+	var times []float64
+	for _, i := range dynamics.RecordSteps(steps, every) {
+		times = append(times, float64(i)*step)
+	}
+	return times
 }

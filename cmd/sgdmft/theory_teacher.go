@@ -76,11 +76,7 @@ func teacherSquareFlow(ctx context.Context, f *cmdFlags, p *theoryParams, args [
 	}
 	meta := f.record(args)
 	k := prob.Steps()
-	var times []float64
-	for _, i := range dynamics.RecordSteps(k, p.Every) {
-		times = append(times, float64(i)*step)
-	}
-	curve, err := s.Curve(nil, times)
+	curve, err := s.Curve(nil, recordTimes(k, p.Every, step))
 	if err != nil {
 		return err
 	}
