@@ -1,14 +1,11 @@
 package dmft
 
 import (
-	"bufio"
 	"context"
 	"math"
-	"os"
-	"path/filepath"
-	"strconv"
-	"strings"
 	"testing"
+
+	"github.com/sgdmft/sgdmft/internal/peerdata"
 
 	"github.com/sgdmft/sgdmft/dynamics"
 	"github.com/sgdmft/sgdmft/loss"
@@ -22,7 +19,7 @@ func teacherProblem(tm teacher.Model, fn loss.Func, alpha, lambda, eta, T, m0, c
 	return dynamics.Problem{Teacher: &tm, Loss: fn, Alpha: alpha, Lambda: lambda, Eta: eta, T: T, M0: m0, C0: c0}
 }
 
-// peerProblem is the peer's setting (testdata/peer/README.md): linear
+// peerProblem is the peer's setting (internal/peerdata/README.md): linear
 // teacher without label noise, square loss, full-batch GD, α = 3, λ = 0.5,
 // η = 0.1, 50 steps, m_0 = 0.2, |w⊥(0)|²/d = 1.
 func peerProblem() dynamics.Problem {
@@ -277,41 +274,21 @@ func TestTeacherSquareSampled(t *testing.T) {
 // and spread over their runs.
 type peerRow struct{ t, m, std float64 }
 
-// readPeer reads testdata/peer/simulationsM0.2A3.0B1.0L0.5.csv (provenance
-// in testdata/peer/README.md).
+// readPeer returns the peer's rows (internal/peerdata).
 func readPeer(t *testing.T) []peerRow {
 	t.Helper()
-	f, err := os.Open(filepath.Join("testdata", "peer", "simulationsM0.2A3.0B1.0L0.5.csv"))
+	_, rs, err := peerdata.Load()
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer f.Close()
-	var rows []peerRow
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		line := strings.TrimSpace(sc.Text())
-		if line == "" || strings.HasPrefix(line, "time") {
-			continue
-		}
-		fs := strings.Split(line, ",")
-		if len(fs) != 3 {
-			t.Fatalf("peer csv: %q: want 3 columns", line)
-		}
-		var v [3]float64
-		for i, s := range fs {
-			if v[i], err = strconv.ParseFloat(s, 64); err != nil {
-				t.Fatalf("peer csv: %v", err)
-			}
-		}
-		rows = append(rows, peerRow{v[0], v[1], v[2]})
-	}
-	if err := sc.Err(); err != nil {
-		t.Fatal(err)
+	rows := make([]peerRow, len(rs))
+	for i, r := range rs {
+		rows[i] = peerRow{r.Time, r.Mean, r.Std}
 	}
 	return rows
 }
 
-// TestPeerSetting: the peer's setting (testdata/peer/README.md: SPOC-group/
+// TestPeerSetting: the peer's setting (internal/peerdata/README.md: SPOC-group/
 // DMFT-integration, Gerbelot et al. arXiv:2210.06591) solved exactly and by
 // sampling, against their stored finite-d simulation of m after k steps,
 // k = 0..50 (their row k, at their time (k + 1)·0.1; ours t_k = kη). The

@@ -1,18 +1,15 @@
 package theory_test
 
 import (
-	"encoding/csv"
-	"encoding/json"
 	"math"
-	"os"
-	"path/filepath"
-	"strconv"
 	"testing"
+
+	"github.com/sgdmft/sgdmft/internal/peerdata"
 
 	"github.com/sgdmft/sgdmft/theory"
 )
 
-// The peer's setting (SPOC-group/DMFT-integration, testdata/peer/README.md):
+// The peer's setting (SPOC-group/DMFT-integration, internal/peerdata/README.md):
 // full-batch GD on the square loss with ridge (λ/2)|w|², linear teacher
 // without label noise, read from their parameters.json; their stored
 // finite-d simulation of m(t) is compared with our exact curve.
@@ -50,48 +47,18 @@ import (
 // error of their mean is smaller by √R and the bound is loose by that
 // factor; the mutations below show that it still discriminates.
 
-type peerParams struct {
-	M0     float64 `json:"m_0"`
-	Alpha  float64 `json:"alpha"`
-	B      float64 `json:"b"`
-	Lambda float64 `json:"lambd"`
-	Dt     float64 `json:"dt"`
-}
-
 type peerRow struct{ time, mean, std float64 }
 
-func readPeer(t *testing.T) (peerParams, []peerRow) {
+// readPeer returns the peer's parameters and rows (internal/peerdata).
+func readPeer(t *testing.T) (peerdata.Params, []peerRow) {
 	t.Helper()
-	dir := filepath.Join("testdata", "peer")
-	raw, err := os.ReadFile(filepath.Join(dir, "parameters.json"))
+	p, rs, err := peerdata.Load()
 	if err != nil {
 		t.Fatal(err)
 	}
-	var p peerParams
-	if err := json.Unmarshal(raw, &p); err != nil {
-		t.Fatal(err)
-	}
-	f, err := os.Open(filepath.Join(dir, "simulationsM0.2A3.0B1.0L0.5.csv"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	recs, err := csv.NewReader(f).ReadAll()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(recs) < 2 || recs[0][0] != "time" || recs[0][1] != "mag_avg" || recs[0][2] != "mag_std" {
-		t.Fatalf("unexpected header %v", recs[0])
-	}
-	var rows []peerRow
-	for _, r := range recs[1:] {
-		var v [3]float64
-		for i := range v {
-			if v[i], err = strconv.ParseFloat(r[i], 64); err != nil {
-				t.Fatal(err)
-			}
-		}
-		rows = append(rows, peerRow{v[0], v[1], v[2]})
+	rows := make([]peerRow, len(rs))
+	for i, r := range rs {
+		rows[i] = peerRow{r.Time, r.Mean, r.Std}
 	}
 	return p, rows
 }

@@ -2,13 +2,11 @@ package validation
 
 import (
 	"context"
-	"encoding/csv"
-	"encoding/json"
 	"math"
-	"os"
-	"path/filepath"
 	"strconv"
 	"testing"
+
+	"github.com/sgdmft/sgdmft/internal/peerdata"
 
 	"github.com/sgdmft/sgdmft/dmft"
 	"github.com/sgdmft/sgdmft/dynamics"
@@ -16,41 +14,21 @@ import (
 
 // peerRow is a row of the peer's stored simulation: their time (k+1)·dt,
 // the mean of m after k steps and its spread mag_std over their runs
-// (testdata/peer/README.md).
+// (internal/peerdata/README.md).
 type peerRow struct{ time, mean, std float64 }
 
-func readPeer(t *testing.T) (params map[string]float64, rows []peerRow) {
+// readPeer returns the peer's parameters and rows (internal/peerdata).
+func readPeer(t *testing.T) (peerdata.Params, []peerRow) {
 	t.Helper()
-	dir := filepath.Join("testdata", "peer")
-	b, err := os.ReadFile(filepath.Join(dir, "parameters.json"))
+	p, rs, err := peerdata.Load()
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := json.Unmarshal(b, &params); err != nil {
-		t.Fatal(err)
+	rows := make([]peerRow, len(rs))
+	for i, r := range rs {
+		rows[i] = peerRow{r.Time, r.Mean, r.Std}
 	}
-	f, err := os.Open(filepath.Join(dir, "simulationsM0.2A3.0B1.0L0.5.csv"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	recs, err := csv.NewReader(f).ReadAll()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(recs) < 2 || recs[0][0] != "time" || recs[0][1] != "mag_avg" || recs[0][2] != "mag_std" {
-		t.Fatalf("peer csv: header %v, want time, mag_avg, mag_std", recs[0])
-	}
-	for _, r := range recs[1:] {
-		var v [3]float64
-		for i := range v {
-			if v[i], err = strconv.ParseFloat(r[i], 64); err != nil {
-				t.Fatal(err)
-			}
-		}
-		rows = append(rows, peerRow{v[0], v[1], v[2]})
-	}
-	return params, rows
+	return p, rows
 }
 
 // peerWorst returns the largest |ours[k] − theirs[k]|/std[k] over the rows
@@ -66,7 +44,7 @@ func peerWorst(ours []float64, rows []peerRow) (worst float64, at int) {
 
 // TestPeerScenario compares the scenario teacher-linear-square-peer with the
 // peer's stored simulation of the same setting (Gerbelot et al.,
-// arXiv:2210.06591, code SPOC-group/DMFT-integration; testdata/peer): their
+// arXiv:2210.06591, code SPOC-group/DMFT-integration; internal/peerdata): their
 // row k is m after k steps (our t = kη), and at every stored step k ≤ 50 our
 // exact curve (theory.TeacherSquare, the scenario's oracle), the exact DMFT
 // (the scenario's DMFT reference) and the sampled DMFT must lie within their
@@ -88,9 +66,9 @@ func TestPeerScenario(t *testing.T) {
 		t.Fatal("no scenario teacher-linear-square-peer")
 	}
 	p := sc.Variants[0].Problem
-	m0 := params["m_0"]
-	if params["b"] != 1 || p.Algo != dynamics.GD || p.Alpha != params["alpha"] || p.Lambda != params["lambd"] ||
-		p.Eta != params["dt"] || p.M0 != m0 || math.Abs(p.C0-(1+m0*m0)) > 1e-12 || p.Teacher.Noise != 0 {
+	m0 := params.M0
+	if params.B != 1 || p.Algo != dynamics.GD || p.Alpha != params.Alpha || p.Lambda != params.Lambda ||
+		p.Eta != params.Dt || p.M0 != m0 || math.Abs(p.C0-(1+m0*m0)) > 1e-12 || p.Teacher.Noise != 0 {
 		t.Fatalf("the scenario's problem %+v is not the peer's %v (C0 = 1 + m_0², full batch, no label noise)", p, params)
 	}
 	k1 := p.Steps() + 1

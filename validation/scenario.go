@@ -399,7 +399,7 @@ func teacherProblem(link teacher.Link, sigma float64, margin loss.Margin, alpha,
 
 // peerProblem is the setting of Gerbelot et al. (arXiv:2210.06591) and of
 // its code SPOC-group/DMFT-integration, whose stored simulation
-// (testdata/peer) the tests compare with: full-batch GD on the square loss
+// (internal/peerdata) the tests compare with: full-batch GD on the square loss
 // with ridge λ = 0.5, linear teacher without label noise, α = 3, η = 0.1,
 // 50 steps, w(0) = 0.2 v* + w⊥ with |w⊥|²/d = 1.
 func peerProblem() dynamics.Problem {
