@@ -99,22 +99,30 @@ func solveSquare(p dynamics.Problem) (*result, error) {
 			te += cl.Prob * wrong
 		}
 		b.in.mu[k] = p.Alpha * mu
-		for l := range mc {
-			mc[l] *= b.adMC
-			b.in.mc[l*k1+k] = mc[l]
-		}
 		b.trainLoss[k], b.trainErr[k] = tl, te
-		// J[k,·] and Γ[k,·] = αΔ J[k,·].
-		jk := j[k*k1 : k*k1+k+1]
-		jk[k] = 1
-		for l, rv := range rrow {
-			axpy(-b.ed*rv, j[l*k1:l*k1+l+1], jk[:l+1])
-		}
-		gam := b.in.gamma[k*k1 : k*k1+k+1]
-		for l, v := range jk {
-			gam[l] = b.adG * v
-		}
+		b.exactRow(k, mc, rrow, j)
 		b.timing.Weights += time.Since(t0)
 	}
 	return b.result(), nil
+}
+
+// exactRow stores row k of M_C (scaled by Perturb.MC) and, as D ≡ 1, the
+// deterministic response row J[k,j] = δ_kj − ηΔ Σ_{l=j}^{k−1} R[k,l] J[l,j]
+// with Γ[k,·] = αΔ J[k,·] (Δ = 1 for the teacher), shared by the exact
+// mixture and teacher square-loss solves.
+func (b *batch) exactRow(k int, mc, rrow, j []float64) {
+	k1 := b.k1
+	for l := range mc {
+		mc[l] *= b.adMC
+		b.in.mc[l*k1+k] = mc[l]
+	}
+	jk := j[k*k1 : k*k1+k+1]
+	jk[k] = 1
+	for l, rv := range rrow {
+		axpy(-b.ed*rv, j[l*k1:l*k1+l+1], jk[:l+1])
+	}
+	gam := b.in.gamma[k*k1 : k*k1+k+1]
+	for l, v := range jk {
+		gam[l] = b.adG * v
+	}
 }

@@ -108,20 +108,7 @@ func solveTeacherSquare(p dynamics.Problem) (*result, error) {
 		} else {
 			b.trainErr[k] = gg
 		}
-		for l := range mc {
-			mc[l] *= b.adMC
-			b.in.mc[l*k1+k] = mc[l]
-		}
-		// J[k,·] and Γ[k,·] = α J[k,·].
-		jk := j[k*k1 : k*k1+k+1]
-		jk[k] = 1
-		for l, rv := range rrow {
-			axpy(-b.ed*rv, j[l*k1:l*k1+l+1], jk[:l+1])
-		}
-		gam := b.in.gamma[k*k1 : k*k1+k+1]
-		for l, v := range jk {
-			gam[l] = b.adG * v
-		}
+		b.exactRow(k, mc, rrow, j)
 		b.timing.Weights += time.Since(t0)
 	}
 	return b.result(), nil
