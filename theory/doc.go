@@ -108,7 +108,10 @@
 //	test MSE = 1 + σ² − 2m + Ctt,
 //
 // the training loss likewise (TeacherSquare), each point with its
-// quadrature error. TeacherERM is the ridge ERM fixed point without bias,
+// quadrature error. Any other link (ReLU, sign) is exactly a linear teacher
+// for the square loss: the iterate sees the labels through κ = E[h0 y] and
+// E y² only (LabelMoments), so w = κw′ with w′ the linear teacher's at
+// noise √(E y² − κ²)/κ. TeacherERM is the ridge ERM fixed point without bias,
 // with (h0, ω) jointly Gaussian (E h0 ω = m, E ω² = q):
 //
 //	V = 1/(λ + V̂),  m = m̂/(λ + V̂),  q = (m̂² + q̂)/(λ + V̂)²,

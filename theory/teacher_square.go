@@ -6,6 +6,7 @@ import (
 	"math"
 
 	"github.com/sgdmft/sgdmft/dynamics"
+	"github.com/sgdmft/sgdmft/teacher"
 )
 
 // TeacherSquare is full-batch gradient descent on the square loss, or its
@@ -34,13 +35,75 @@ import (
 //
 // (w_0 and v* are generic directions for the rotation-invariant X, so their
 // cross terms vanish at d = ∞.)
+//
+// Any other link (Link, with the label noise of package teacher) reduces to
+// the linear teacher. The GD iterate is linear in the labels; write
+// y = κh0 + ξ with κ = E[h0 y] (LabelMoments), so that ξ is uncorrelated
+// with h0 and E ξ² = E y² − κ². The iterate is a function of the
+// sample-space vectors h0, ξ and of x⊥ (the inputs' part orthogonal to v*),
+// which is independent of both with a law invariant under rotations of
+// sample space, so the order parameters depend on h0 and ξ only through
+// their Gram matrix. That concentrates on n·(1, 0, E ξ²) for every link, so
+// at d = ∞ the curves are those of the linear teacher y = κh0 + sε with
+// s² = E y² − κ², and, the recursion being homogeneous in (w, y), w = κw′
+// with w′ the linear teacher's at noise s/κ started from M0/κ, C0/κ²; the
+// test MSE E y² − 2κm + Ctt is κ² times w′'s.
 type TeacherSquare struct {
-	Alpha  float64 // sample ratio n/d, > 0
-	Lambda float64 // ridge λ ≥ 0
-	Noise  float64 // label-noise standard deviation σ ≥ 0
-	M0     float64 // initial overlap m(0) = w_0·v*/d
-	C0     float64 // initial norm |w_0|²/d ≥ M0²
-	Eta    float64 // learning rate of discrete GD; zero means gradient flow
+	Alpha  float64      // sample ratio n/d, > 0
+	Lambda float64      // ridge λ ≥ 0
+	Noise  float64      // label-noise standard deviation σ ≥ 0 (of the teacher's link)
+	M0     float64      // initial overlap m(0) = w_0·v*/d
+	C0     float64      // initial norm |w_0|²/d ≥ M0²
+	Eta    float64      // learning rate of discrete GD; zero means gradient flow
+	Link   teacher.Link // the teacher's link; nil means linear, y = h0 + σε
+}
+
+// LabelMoments returns κ = E[h0 y] and E[y²] of the teacher's label for
+// h0 ~ N(0, 1): in closed form for the linear link, otherwise by Gaussian
+// quadrature of h0 E[y | h0] (the link's Moments at variance 0) with a
+// panel boundary at h0 = 0, where the registered links have their kink or
+// jump (error below 1e-13, GaussExpect).
+func LabelMoments(tm teacher.Model) (kappa, y2 float64) {
+	s2 := tm.Noise * tm.Noise
+	if _, ok := tm.Link.(teacher.Linear); ok {
+		return 1, 1 + s2
+	}
+	kappa = GaussExpect(func(h float64) float64 {
+		m1, _ := tm.Link.Moments(h, 0, tm.Noise)
+		return h * m1
+	}, 0)
+	_, y2 = tm.Link.Moments(0, 1, tm.Noise)
+	return kappa, y2
+}
+
+// linear returns the linear-teacher problem of s (see TeacherSquare) and κ:
+// s itself (Link nil) and 1 for the linear link.
+func (s TeacherSquare) linear() (TeacherSquare, float64, error) {
+	if _, ok := s.Link.(teacher.Linear); ok || s.Link == nil {
+		s.Link = nil
+		return s, 1, nil
+	}
+	kappa, y2 := LabelMoments(teacher.Model{Link: s.Link, Noise: s.Noise})
+	if !(kappa > 0) {
+		return s, 0, &dynamics.FieldError{Pkg: "theory", Field: "Link", Value: s.Link.Name(),
+			Want: fmt.Sprintf("a link with κ = E[h0 y] > 0 (an equivalent linear teacher); this one has κ = %v", kappa)}
+	}
+	sd := math.Sqrt(math.Max(y2-kappa*kappa, 0))
+	lin := s
+	lin.Link, lin.Noise, lin.M0, lin.C0 = nil, sd/kappa, s.M0/kappa, s.C0/(kappa*kappa)
+	return lin, kappa, nil
+}
+
+// scaled returns the point of the linear problem in the link's units.
+func scaled(p TeacherSquarePoint, kappa float64) TeacherSquarePoint {
+	if kappa == 1 {
+		return p
+	}
+	k2 := kappa * kappa
+	p.M, p.Ctt, p.TrainLoss, p.TestMSE = kappa*p.M, k2*p.Ctt, k2*p.TrainLoss, k2*p.TestMSE
+	p.TestLoss = p.TestMSE / 2
+	p.QuadErr *= math.Max(kappa, k2)
+	return p
 }
 
 // TeacherSquarePoint holds the order parameters of TeacherSquare at one
@@ -50,7 +113,7 @@ type TeacherSquarePoint struct {
 	M         float64 // m = w·v*/d
 	Ctt       float64 // |w|²/d
 	TrainLoss float64 // (1/n) Σ_μ (y_μ − r_μ)²/2
-	TestMSE   float64 // E[(y − r)²] on a fresh sample, 1 + σ² − 2m + Ctt
+	TestMSE   float64 // E[(y − r)²] on a fresh sample, E y² − 2κm + Ctt (1 + σ² − 2m + Ctt for the linear teacher)
 	TestLoss  float64 // E[(y − r)²/2] = TestMSE/2
 	QuadErr   float64 // estimated absolute error of the integrals (difference from a 2× refined rule)
 }
@@ -83,6 +146,9 @@ func (s TeacherSquare) Validate() error {
 			Want: fmt.Sprintf("a finite value >= M0² = %v (|w_0|²/d includes the overlap)", s.M0*s.M0)}
 	case !(s.Eta >= 0) || bad(s.Eta):
 		return fe("Eta", s.Eta, "a value > 0 (discrete GD) or 0 (gradient flow)")
+	}
+	if _, _, err := s.linear(); err != nil {
+		return err
 	}
 	if zmax := s.spectrum().hi; s.Eta*zmax >= 2 {
 		return fe("Eta", s.Eta, fmt.Sprintf("η < 2/ζ_max = %.6g: discrete GD is unstable at η·ζ_max = %.6g (ζ_max = λ + (√α + 1)² = %.6g)", 2/zmax, s.Eta*zmax, zmax))
@@ -184,6 +250,7 @@ func (s TeacherSquare) Curve(dst []TeacherSquarePoint, times []float64) ([]Teach
 	if err := s.Validate(); err != nil {
 		return nil, err
 	}
+	s, kappa, _ := s.linear()
 	for i, t := range times {
 		if !(t >= 0) || math.IsInf(t, 0) {
 			return nil, fmt.Errorf("theory: time %d = %v, want a finite time >= 0", i, t)
@@ -205,7 +272,7 @@ func (s TeacherSquare) Curve(dst []TeacherSquarePoint, times []float64) ([]Teach
 		if err != nil {
 			return nil, err
 		}
-		dst[i] = p
+		dst[i] = scaled(p, kappa)
 	}
 	return dst, nil
 }
@@ -222,9 +289,11 @@ func (s TeacherSquare) Limit() (TeacherSquarePoint, error) {
 	if err := s.Validate(); err != nil {
 		return TeacherSquarePoint{}, err
 	}
+	s, kappa, _ := s.linear()
 	if s.Lambda == 0 && s.Alpha == 1 && s.Noise > 0 {
 		return TeacherSquarePoint{}, errTeacherNoLimit
 	}
 	sp := s.spectrum()
-	return s.eval(sp, sp.nodes(1), sp.nodes(2), math.Inf(1), 0, true)
+	p, err := s.eval(sp, sp.nodes(1), sp.nodes(2), math.Inf(1), 0, true)
+	return scaled(p, kappa), err
 }

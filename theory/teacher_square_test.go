@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/sgdmft/sgdmft/teacher"
+
 	"gonum.org/v1/gonum/floats/scalar"
 
 	"github.com/sgdmft/sgdmft/dynamics"
@@ -196,5 +198,25 @@ func TestTeacherSquareValidate(t *testing.T) {
 	}
 	if _, err := ok.Curve(nil, []float64{-1}); err == nil {
 		t.Error("negative time: no error")
+	}
+}
+
+// TestLabelMoments checks κ = E[h0 y] and E y² of LabelMoments against the
+// closed forms: ReLU κ = 1/2, E y² = 1/2 + σ²; sign κ = √(2/π)/√(1 + σ²),
+// E y² = 1. Tolerance 1e-12: the quadrature's 1e-13 (GaussExpect).
+func TestLabelMoments(t *testing.T) {
+	for _, c := range []struct {
+		tm        teacher.Model
+		kappa, y2 float64
+	}{
+		{teacher.Model{Link: teacher.Linear{}, Noise: 0.3}, 1, 1.09},
+		{teacher.Model{Link: teacher.ReLU{}, Noise: 0.1}, 0.5, 0.51},
+		{teacher.Model{Link: teacher.Sign{}}, math.Sqrt(2 / math.Pi), 1},
+		{teacher.Model{Link: teacher.Sign{}, Noise: 0.5}, math.Sqrt(2/math.Pi) / math.Sqrt(1.25), 1},
+	} {
+		k, y2 := LabelMoments(c.tm)
+		if math.Abs(k-c.kappa) > 1e-12 || math.Abs(y2-c.y2) > 1e-12 {
+			t.Errorf("%v: κ = %v, E y² = %v; want %v, %v", c.tm, k, y2, c.kappa, c.y2)
+		}
 	}
 }

@@ -84,7 +84,6 @@ func TestTeacherFlags(t *testing.T) {
 		t.Errorf("dmft problem: teacher %v, model %v", tm, s.prob.Model)
 	}
 	checkUsageErrors(t, []string{"theory"}, []usageCase{
-		{ts, `--link = "sign": --kind square-flow is the exact curve of the linear teacher`},
 		{[]string{"--link", "relu"}, "--link does not apply to --data two-cluster"},
 		{[]string{"--data", "three-cluster"}, "--data"},
 	})

@@ -96,10 +96,13 @@ and the teacher–student model (--data teacher-student).
     weights (m0 = 0): discrete GD at t = kη (the d = ∞ limit of
     sgdmft simulate --loss square), or with --eta 0 gradient flow on the grid
     t = k·dt. Writes t.npy, m.npy, Ctt.npy, train_loss.npy, test_err.npy and
-    meta.json. For teacher-student, the linear teacher (--link linear) from
-    w0 with overlap --m0 and norm --C0: test_err.npy and train_err.npy are
-    the test and training mean squared errors (as in simulate), and
-    test_loss.npy is half the test MSE; meta.json holds the t → ∞ limit.
+    meta.json. For teacher-student, any --link (reduced exactly to a linear
+    teacher) from w0 with overlap --m0 and norm --C0, plus test_mse.npy and
+    test_loss.npy: for real labels (linear, relu) test_err.npy and
+    train_err.npy are the test and training mean squared errors (as in
+    simulate); for the sign teacher test_err.npy is the classification
+    error and train_err.npy is NaN (no closed form). meta.json holds the
+    t → ∞ limit.
   erm: the ridge ERM fixed point, the long-time limit of full-batch GD,
     solved to a residual |F(x) − x| < 1e-11 (reported). Writes erm.json (m,
     Ctt, bias, V, train_loss, train_err, test_err) and meta.json, and prints

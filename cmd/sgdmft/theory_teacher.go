@@ -33,32 +33,34 @@ func (p *theoryParams) teacherModel(f *cmdFlags) (teacher.Model, error) {
 	return tm, nil
 }
 
-// teacherSquareFlow is --kind square-flow for the linear teacher: the exact
-// curves of theory.TeacherSquare, from w0 with overlap --m0 and norm --C0.
-// As for the mixture, the time window is checked by the dynamics.Problem of
-// full-batch GD with step η (discrete) or dt (the flow's output grid).
+// teacherSquareFlow is --kind square-flow for the teacher: the exact
+// curves of theory.TeacherSquare (any link, through its equivalent linear
+// teacher), from w0 with overlap --m0 and norm --C0. As for the mixture,
+// the time window is checked by the dynamics.Problem of full-batch GD with
+// step η (discrete) or dt (the flow's output grid). For real labels
+// train_err and test_err are the MSEs (as simulate writes them); for the
+// sign teacher's ±1 labels test_err is the classification error at the
+// exact m and Ctt (theory.TeacherTestError), and train_err, which has no
+// closed form, is NaN; test_mse is written for every link.
 func teacherSquareFlow(ctx context.Context, f *cmdFlags, p *theoryParams, args []string, stdout io.Writer) error {
 	tm, err := p.teacherModel(f)
 	if err != nil {
 		return err
-	}
-	if _, ok := tm.Link.(teacher.Linear); !ok {
-		return f.flagError("link", fmt.Errorf("--kind square-flow is the exact curve of the linear teacher (use --kind erm for the sign teacher's fixed point, or sgdmft simulate)"))
 	}
 	margin, err := loss.ParseMargin(p.Loss)
 	if err != nil {
 		return f.flagError("loss", err)
 	}
 	if _, ok := margin.(loss.Square); !ok {
-		return f.flagError("loss", fmt.Errorf("--kind square-flow is the square loss (the linear teacher's labels are real)"))
+		return f.flagError("loss", fmt.Errorf("--kind square-flow is the square loss"))
 	}
 	flow := p.Eta == 0
 	if err := f.only("dt", flow, fmt.Sprintf("to discrete GD, --eta %v (it is the output grid of gradient flow, --eta 0)", p.Eta)); err != nil {
 		return err
 	}
-	s := theory.TeacherSquare{Alpha: p.Alpha, Lambda: p.Lambda, Noise: p.LabelNoise, M0: p.M0, C0: p.C0, Eta: p.Eta}
+	s := theory.TeacherSquare{Alpha: p.Alpha, Lambda: p.Lambda, Noise: p.LabelNoise, M0: p.M0, C0: p.C0, Eta: p.Eta, Link: tm.Link}
 	if err := s.Validate(); err != nil {
-		return f.fieldError(err, map[string]fieldFlag{"Noise": {flag: "label-noise"}})
+		return f.fieldError(err, map[string]fieldFlag{"Noise": {flag: "label-noise"}, "Link": {flag: "link"}})
 	}
 	step, method, eta := p.Eta, "gd", fieldFlag{flag: "eta"}
 	if flow {
@@ -85,15 +87,23 @@ func teacherSquareFlow(ctx context.Context, f *cmdFlags, p *theoryParams, args [
 	}
 	cols := map[string][]float64{}
 	quadErr := 0.0
+	binary := tm.Link.Binary()
 	for _, pt := range curve {
 		cols["t"] = append(cols["t"], pt.T)
 		cols["m"] = append(cols["m"], pt.M)
 		cols["Ctt"] = append(cols["Ctt"], pt.Ctt)
 		cols["train_loss"] = append(cols["train_loss"], pt.TrainLoss)
-		// The loss is (y − r)²/2: the training MSE is twice it.
-		cols["train_err"] = append(cols["train_err"], 2*pt.TrainLoss)
-		cols["test_err"] = append(cols["test_err"], pt.TestMSE)
-		cols["test_loss"] = append(cols["test_loss"], pt.TestLoss)
+		cols["test_mse"] = append(cols["test_mse"], pt.TestMSE)
+		if binary {
+			cols["train_err"] = append(cols["train_err"], math.NaN())
+			cols["test_err"] = append(cols["test_err"], theory.TeacherTestError(tm, prob.Loss.Output, pt.M, pt.Ctt))
+			cols["test_loss"] = append(cols["test_loss"], theory.TeacherTestLoss(tm, prob.Loss, pt.M, pt.Ctt))
+		} else {
+			// The loss is (y − r)²/2: the training MSE is twice it.
+			cols["train_err"] = append(cols["train_err"], 2*pt.TrainLoss)
+			cols["test_err"] = append(cols["test_err"], pt.TestMSE)
+			cols["test_loss"] = append(cols["test_loss"], pt.TestLoss)
+		}
 		quadErr = math.Max(quadErr, pt.QuadErr)
 	}
 	result := map[string]any{"method": method, "steps": k, "dt": step, "max_quad_err": quadErr}
@@ -104,7 +114,7 @@ func teacherSquareFlow(ctx context.Context, f *cmdFlags, p *theoryParams, args [
 		result["limit_error"] = limErr.Error() // the curve stands; only its t → ∞ limit does not exist
 	}
 	meta.Result = result
-	names := []string{"t", "m", "Ctt", "train_loss", "train_err", "test_err", "test_loss"}
+	names := []string{"t", "m", "Ctt", "train_loss", "train_err", "test_err", "test_loss", "test_mse"}
 	err = output.Write(p.Out, meta, func(dir *output.Dir) error {
 		for _, name := range names {
 			if err := dir.Vector(name, cols[name]); err != nil {
@@ -117,7 +127,7 @@ func teacherSquareFlow(ctx context.Context, f *cmdFlags, p *theoryParams, args [
 		return err
 	}
 	last := curve[len(curve)-1]
-	fmt.Fprintf(stdout, "theory square-flow (%s, teacher-student linear): %d times in %.3fs -> %s\n", method, len(curve), meta.WallTime, p.Out)
+	fmt.Fprintf(stdout, "theory square-flow (%s, teacher-student %s): %d times in %.3fs -> %s\n", method, tm.Link.Name(), len(curve), meta.WallTime, p.Out)
 	fmt.Fprintf(stdout, "t=%g: m=%.6f Ctt=%.6f train_loss=%.6f test_mse=%.6f\n", last.T, last.M, last.Ctt, last.TrainLoss, last.TestMSE)
 	if limErr == nil {
 		fmt.Fprintf(stdout, "t=∞: m=%.6f Ctt=%.6f train_loss=%.6f test_mse=%.6f\n", lim.M, lim.Ctt, lim.TrainLoss, lim.TestMSE)

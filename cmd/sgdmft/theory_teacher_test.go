@@ -102,6 +102,47 @@ func TestTheoryTeacherSquareFlow(t *testing.T) {
 	}
 }
 
+// TestTheoryTeacherSquareFlowLinks: square-flow for the ReLU and sign
+// teachers writes the library's curves (theory.TeacherSquare with the
+// link: equality), test_mse for both, for ReLU the MSEs as train_err and
+// test_err, for the sign teacher's ±1 labels the classification test error
+// at the curve's m and Ctt and a NaN train_err (no closed form).
+func TestTheoryTeacherSquareFlowLinks(t *testing.T) {
+	dir := t.TempDir()
+	for _, link := range []teacher.Link{teacher.ReLU{}, teacher.Sign{}} {
+		tm := teacher.Model{Link: link, Noise: 0.2}
+		out := filepath.Join(dir, link.Name())
+		if _, _, err := runArgs(t, "theory", "--data", "teacher-student", "--link", link.Name(), "--label-noise", "0.2",
+			"--alpha", "2", "--lambda", "0.1", "--m0", "0.1", "--C0", "1", "--T", "3", "--out", out); err != nil {
+			t.Fatal(err)
+		}
+		tt := loadVector(t, filepath.Join(out, "t.npy"))
+		want, err := theory.TeacherSquare{Alpha: 2, Lambda: 0.1, Noise: 0.2, M0: 0.1, C0: 1, Eta: 0.1, Link: link}.Curve(nil, tt)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := map[string][]float64{}
+		for _, name := range []string{"m", "Ctt", "train_loss", "train_err", "test_err", "test_loss", "test_mse"} {
+			got[name] = loadVector(t, filepath.Join(out, name+".npy"))
+		}
+		fn := loss.Func{Margin: loss.Square{}, Output: loss.Linear{}}
+		for i, w := range want {
+			lib := map[string]float64{"m": w.M, "Ctt": w.Ctt, "train_loss": w.TrainLoss, "test_mse": w.TestMSE,
+				"train_err": 2 * w.TrainLoss, "test_err": w.TestMSE, "test_loss": w.TestLoss}
+			if link.Binary() {
+				lib["train_err"] = math.NaN()
+				lib["test_err"] = theory.TeacherTestError(tm, loss.Linear{}, w.M, w.Ctt)
+				lib["test_loss"] = theory.TeacherTestLoss(tm, fn, w.M, w.Ctt)
+			}
+			for name, v := range lib {
+				if g := got[name][i]; g != v && !(math.IsNaN(g) && math.IsNaN(v)) {
+					t.Errorf("%s t=%v: %s = %v, library %v", link.Name(), tt[i], name, g, v)
+				}
+			}
+		}
+	}
+}
+
 // TestTheoryTeacherERM runs erm for the linear teacher (square loss) and
 // the noisy sign teacher (logistic), one point each, and the sign teacher
 // along a list of λ, and compares erm.json and the .npy files with
@@ -191,8 +232,7 @@ func TestTheoryTeacherERM(t *testing.T) {
 func TestTheoryTeacherBadInput(t *testing.T) {
 	ts := []string{"theory", "--data", "teacher-student"}
 	checkUsageErrors(t, ts, []usageCase{
-		{[]string{"--link", "sign"}, `--link = "sign": --kind square-flow is the exact curve of the linear teacher`},
-		{[]string{"--link", "relu"}, `--link = "relu": --kind square-flow`},
+		{[]string{"--link", "relu", "--loss", "hinge"}, `--loss = "hinge": --kind square-flow is the square loss`},
 		{[]string{"--link", "relu", "--kind", "erm", "--loss", "square"}, `--link = "relu": the teacher's ERM fixed point is for the linear and sign teachers`},
 		{[]string{"--link", "linear", "--loss", "logistic"}, `--loss = "logistic": --kind square-flow is the square loss`},
 		{[]string{"--link", "linear", "--kind", "erm", "--loss", "logistic"}, `--loss = "logistic" with --link = "linear": want square`},
