@@ -53,6 +53,11 @@ package dmft
 // T = 100) at the defaults it is 1.4e-3 against 5e-4 at Tol 1e-2 (1.5e-3
 // with MaxStep 4), and the reported estimate 4.4e-3 (below Tol) at Tol
 // 1e-2, 1.8e-3 (above Tol) at Tol 1e-3.
+// For SGF (b = 0.3, τ = 1, same problem) it is 2.1e-2 at Tol 1e-2 and
+// 1.7e-2 at Tol 1e-3, not calibrated (no exact reference): the telegraph
+// selection makes the kernels rough (M_C has a kink at equal times, and
+// the finite-N selection noise), which second differences read as
+// curvature, so it is likely an overestimate there.
 
 import "math"
 
