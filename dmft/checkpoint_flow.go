@@ -15,15 +15,17 @@ package dmft
 //
 //	header    "SGDMFTFL", format, fingerprint (32 bytes), batches, grid
 //	          points, history nodes |H|, the time reached
-//	solver    the grid, the error estimate of each accepted step, the
-//	          rejected steps, the next step h, the Adaptive.Times passed
+//	solver    the grid, the error estimate and the quadrature error
+//	          estimate of each accepted step, the rejected steps, the next
+//	          step h, the Adaptive.Times passed
 //	per batch its index and pairs; phase times, clamped pivots, max M_C[n,n],
 //	          accepted steps, the SGF uniforms' step; the PCG states of the
 //	          noise stream (and of the selection stream, SGF); the
 //	          selection of each pair (and the pending uniforms, SGF); the
 //	          one-time curves at every grid point; on the history: t, m, μ,
-//	          ν; the rows of G, C, the Cholesky factor L, Γ_reg (lower, with
-//	          the diagonal) and M_C (full); per pair its white noise (|H|
+//	          ν; the rows of G, of G's estimated quadrature error, C, the
+//	          Cholesky factor L, Γ_reg (lower, with the diagonal) and M_C
+//	          (full); per pair its white noise (|H|
 //	          values, or |H|+1 after a rejected step: the retry's draw); per
 //	          trajectory its g and D on the history
 //	trailer   CRC-32C of all of the above
@@ -32,11 +34,12 @@ package dmft
 // (flow_prune.go), so it is no longer the stream's draws. The columns of G
 // are copies of its rows, restored as such. At |H| history nodes, N
 // trajectories and n grid points the file takes about
-// 8·(2.5·N·|H| + B·(3·|H|² + 6n)) bytes for B batches, dominated by the
+// 8·(2.5·N·|H| + B·(3.5·|H|² + 6n)) bytes for B batches, dominated by the
 // trajectories: measured 66.5 MB at N = 20000, B = 10, |H| = 151, n = 1016
 // (the logistic flow to t = 1000 at Tol = 1e-2), written in 0.16 s and read
 // in 0.11 s on the 2-core development machine, against 70 s for the solve
-// (TestFlowMeasureCost with -flowckpt).
+// (TestFlowMeasureCost with -flowckpt; format 1, without the 0.9 MB of
+// G's error rows).
 
 import (
 	"errors"
@@ -52,13 +55,14 @@ import (
 
 const (
 	flowMagic  = "SGDMFTFL"
-	flowFormat = 1
+	flowFormat = 2 // 2: the quadrature error estimates (Stats.QuadErr, the rows of G's)
 	flowFile   = "flow.ckpt"
 )
 
 // flowState is the step loop's state beside the batches'.
 type flowState struct {
 	grid, stepErr []float64
+	quadErr       []float64
 	rejected      int
 	h             float64
 	passed        int // the Adaptive.Times passed: len(Times) − len(hits)
@@ -168,7 +172,7 @@ func (c *ckio) flowBatch(b *flowBatch, ng, nh int) {
 		c.vec(x, nh)
 	}
 	lower := func(i int) int { return i + 1 }
-	for _, x := range []*[][]float64{&b.g, &b.c, &b.l, &b.gam} {
+	for _, x := range []*[][]float64{&b.g, &b.eg, &b.c, &b.l, &b.gam} {
 		c.rows(x, nh, lower)
 	}
 	c.rows(&b.mc, nh, func(int) int { return nh })
@@ -236,6 +240,7 @@ func (c *ckio) flow(fp [32]byte, st *flowState, bs []*flowBatch, size int64) {
 	}
 	c.vec(&st.grid, h.ng)
 	c.vec(&st.stepErr, h.ng-1)
+	c.vec(&st.quadErr, h.ng-1)
 	c.int(&st.rejected)
 	c.f64(&st.h)
 	c.int(&st.passed)

@@ -35,14 +35,15 @@ func flowCheckpointCases() []struct {
 }
 
 // sameFlowBits is sameBits with what the adaptive solve adds: the times of
-// the two-time quantities, the step error estimates and the rejected steps.
+// the two-time quantities, the step and quadrature error estimates and the
+// rejected steps.
 func sameFlowBits(t *testing.T, name string, got, want *Solution) {
 	t.Helper()
 	sameBits(t, name, got, want)
 	for _, c := range []struct {
 		label string
 		a, b  []float64
-	}{{"TwoTimes", got.TwoTimes, want.TwoTimes}, {"StepErr", got.Stats.StepErr, want.Stats.StepErr}} {
+	}{{"TwoTimes", got.TwoTimes, want.TwoTimes}, {"StepErr", got.Stats.StepErr, want.Stats.StepErr}, {"QuadErr", got.Stats.QuadErr, want.Stats.QuadErr}} {
 		if len(c.a) != len(c.b) {
 			t.Fatalf("%s: %s has %d entries, want %d", name, c.label, len(c.a), len(c.b))
 		}

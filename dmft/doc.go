@@ -71,7 +71,10 @@
 // difference is the local error estimate that sets the next step
 // (flow.go). Solution.Times is then the grid, R[k,j] = R(t_k, t_j) and
 // Gamma holds the regular memory kernel Γ_reg(t_k, t_j); Stats.StepErr and
-// Stats.Rejected report the error control.
+// Stats.Rejected report the error control, and Stats.QuadErr the estimated
+// quadrature error of the memory integrals on the pruned history, which the
+// step control does not see (Richardson on pairs of history segments,
+// flow_quad.go).
 //
 // A long march can be checkpointed (Settings.CheckpointDir): each batch is
 // saved periodically and when the solve is cancelled, and a solve given the

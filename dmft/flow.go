@@ -44,10 +44,17 @@ package dmft
 // it was, except for the white noise and the SGF uniforms drawn for t_n,
 // which are kept for the retry (they belong to the step, not to the time).
 // The estimate does not see the quadrature error of the memory integrals
-// (MaxStep bounds it near the diagonal, Theta on the pruned history): the
-// global error is measured against the exact square-loss flow
-// (TestFlowMeasureLong, TestFlowSquarePruned): m within 0.4·Tol·scale(m)
-// over t ≤ 60 at λ = 0.01 for Tol = 1e-2 and 3e-3.
+// (MaxStep bounds it near the diagonal, Theta on the pruned history): both
+// predictor and corrector use the same nodes. That error is estimated
+// separately at each step, by Richardson on pairs of history segments
+// with the error of G carried over from the earlier rows (flow_quad.go),
+// and reported (Stats.QuadErr) but not controlled: against the exact
+// square-loss flow it is of the size of the actual error of C(t,t) (ratio
+// 0.6–1.3) and 3.5–5 times that of m, and at the defaults (Theta 0.1) it is
+// ≈ 5e-3, above Tol = 1e-3 (TestFlowMeasureQuad). The global error is
+// measured against the exact square-loss flow (TestFlowMeasureLong,
+// TestFlowSquarePruned): m within 0.4·Tol·scale(m) over t ≤ 60 at
+// λ = 0.01 for Tol = 1e-2 and 3e-3.
 
 import (
 	"fmt"
@@ -95,7 +102,12 @@ type flowBatch struct {
 	tg, tc, tl1, tgam, tmc []float64
 	tm, tmu, tnu, tloss    float64
 	terr                   float64
-	tgv, tdv               []float64 // per trajectory
+	tq                     quadEst   // the quadrature error estimate of the row (flow_quad.go)
+	qbufN, qbufH, qbufV    []float64 // its scratch
+	qbufA, qbufB           []float64
+	eg                     [][]float64 // the estimated quadrature error of G(t_n, t_j), j ≤ n, fine − exact
+	teg                    []float64   // its tentative row
+	tgv, tdv               []float64   // per trajectory
 	ybuf, wyb, abuf, vbuf  []float64
 	ybuf4, wy4             []float64 // response scratch, four trajectories
 	qbuf                   []float64 // the coefficients of the white noise in ω(t_n)

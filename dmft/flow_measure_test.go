@@ -116,8 +116,8 @@ func TestFlowMeasureCost(t *testing.T) {
 	for _, i := range []int{1, k / 4, k / 2, 3 * k / 4, k} {
 		hs = append(hs, sol.Times[i]-sol.Times[i-1])
 	}
-	t.Logf("%s: %d points (%d rejected, %d history nodes at T), steps at 0, ¼, ½, ¾, end: %.3g; wall %v (W %v S %v R %v); m(T) = %.5f ± %.1e, Ctt(T) = %.5f ± %.1e, train loss %.5f, test error %.5f",
-		*flowCase, len(sol.Times), sol.Stats.Rejected, len(sol.TwoTimes), hs, sol.Stats.Wall, sol.Stats.Weights, sol.Stats.Sampling, sol.Stats.Response, sol.M[k], sol.MSE[k], sol.Ctt[k], sol.CttSE[k], sol.TrainLoss[k], sol.TestErr[k])
+	t.Logf("%s: %d points (%d rejected, %d history nodes at T), steps at 0, ¼, ½, ¾, end: %.3g; max QuadErr %.2g; wall %v (W %v S %v R %v); m(T) = %.5f ± %.1e, Ctt(T) = %.5f ± %.1e, train loss %.5f, test error %.5f",
+		*flowCase, len(sol.Times), sol.Stats.Rejected, len(sol.TwoTimes), hs, maxOf(sol.Stats.QuadErr), sol.Stats.Wall, sol.Stats.Weights, sol.Stats.Sampling, sol.Stats.Response, sol.M[k], sol.MSE[k], sol.Ctt[k], sol.CttSE[k], sol.TrainLoss[k], sol.TestErr[k])
 }
 
 // measureFlowCheckpoint logs the size of the final checkpoint of the

@@ -91,12 +91,13 @@ func (b *flowBatch) drop(k int) {
 		b.eps[p] = del(e, k)
 	}
 	// Two-time rows.
-	for _, rows := range [][][]float64{b.g, b.c, b.gam} {
+	for _, rows := range [][][]float64{b.g, b.eg, b.c, b.gam} {
 		for i := k + 1; i < nh; i++ {
 			rows[i] = del(rows[i], k)
 		}
 	}
 	b.g = slices.Delete(b.g, k, k+1)
+	b.eg = slices.Delete(b.eg, k, k+1)
 	b.c = slices.Delete(b.c, k, k+1)
 	b.gam = slices.Delete(b.gam, k, k+1)
 	for j := 0; j < k; j++ {

@@ -31,6 +31,7 @@ func TestFlowDrop(t *testing.T) {
 		}
 		b.l = append(b.l, row)
 		b.g = append(b.g, make([]float64, i+1))
+		b.eg = append(b.eg, make([]float64, i+1))
 		b.c = append(b.c, make([]float64, i+1))
 		b.gam = append(b.gam, make([]float64, i+1))
 		b.gcol = append(b.gcol, make([]float64, n-i))

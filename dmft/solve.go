@@ -381,6 +381,7 @@ type Stats struct {
 	Iterations      int       // iterate: iterations done (the most over batches)
 	Change          []float64 // iterate: sup-norm change per iteration (the largest over batches)
 	StepErr         []float64 // adaptive grid: the local error estimate of each accepted step
+	QuadErr         []float64 // adaptive grid: the quadrature error estimate of each accepted step's row
 	Rejected        int       // adaptive grid: rejected steps
 	Wall            time.Duration
 	// Time per phase summed over batches (worker CPU time).

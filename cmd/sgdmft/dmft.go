@@ -467,15 +467,21 @@ func runDMFT(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	}
 	result["grid"] = s.set.Grid.String()
 	if adaptive {
-		maxErr := 0.0
+		maxErr, maxQuad := 0.0, 0.0
 		for _, e := range st.StepErr {
 			maxErr = math.Max(maxErr, e)
+		}
+		for _, e := range st.QuadErr {
+			maxQuad = math.Max(maxQuad, e)
 		}
 		result["grid_points"], result["recorded_points"] = len(sol.Times), len(rec)
 		result["history_points"] = len(sol.TwoTimes) // the times t2 of C, R, MC, Gamma
 		result["grid_tol"], result["grid_max_step"] = p.GridTol, p.GridMaxStep
 		result["rejected_steps"], result["max_step_err"] = st.Rejected, maxErr
 		result["step_err"] = st.StepErr // of the step from t[k] to t[k+1] of the whole grid
+		// The quadrature error estimate of the memory integrals at t[k+1]
+		// (dmft/flow_quad.go), which step_err does not see.
+		result["quad_err"], result["max_quad_err"] = st.QuadErr, maxQuad
 	}
 	meta.Result = result
 	err = output.Write(p.Out, meta, func(dir *output.Dir) error {

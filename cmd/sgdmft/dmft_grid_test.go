@@ -119,6 +119,18 @@ func TestDMFTAdaptiveCommand(t *testing.T) {
 	if r["max_step_err"] != slices.Max(want.Stats.StepErr) {
 		t.Errorf("max_step_err %v", r["max_step_err"])
 	}
+	qe, _ := r["quad_err"].([]any)
+	if len(qe) != k1-1 {
+		t.Fatalf("quad_err has %d entries, want one per step (%d)", len(qe), k1-1)
+	}
+	for i, e := range qe {
+		if e != want.Stats.QuadErr[i] {
+			t.Errorf("quad_err[%d] = %v, library %v", i, e, want.Stats.QuadErr[i])
+		}
+	}
+	if r["max_quad_err"] != slices.Max(want.Stats.QuadErr) {
+		t.Errorf("max_quad_err %v, library %v", r["max_quad_err"], slices.Max(want.Stats.QuadErr))
+	}
 
 	again := filepath.Join(dir, "again")
 	if _, _, err := runArgs(t, "dmft", "--config", filepath.Join(out, "meta.json"), "--workers", "1", "--quiet", "--out", again); err != nil {
