@@ -42,8 +42,9 @@ package dmft
 //
 // The estimate is reported, not controlled: a control by Tol would abort
 // or change solves at the defaults with Tol = 1e-3 or 3e-3, whose pruning
-// error (above) is within the allowances the tests measured; the lead
-// decides. Its split by where the pairs lie, within the unpruned tail of
+// error (above) is within the allowances the tests measured; Theta is the
+// knob (the error falls like Theta²), and the command line prints the
+// estimate and says when it exceeds Tol. Its split by where the pairs lie, within the unpruned tail of
 // the history (near the diagonal: consecutive grid steps, their length set
 // by the step control and Adaptive.MaxStep) or before it (the pruned
 // history: its spacing set by Adaptive.Theta), is a diagnostic. Which

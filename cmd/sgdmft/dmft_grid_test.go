@@ -201,6 +201,32 @@ func TestDMFTGridDefaults(t *testing.T) {
 	}
 }
 
+// TestDMFTGridThetaDefault: the default of --grid-theta is the library's
+// (Adaptive.Theta's zero value): the same pruned history at t = 20 (grid
+// steps up to 1 from t ≈ 4, so nodes are dropped), where θ = 0.5 keeps
+// fewer nodes, so the default shapes the history.
+func TestDMFTGridThetaDefault(t *testing.T) {
+	prob := dynamics.Problem{
+		Model: mixture.TwoCluster(0.5, 0.5), Loss: loss.Func{Margin: loss.Logistic{}, Output: loss.Linear{}},
+		Alpha: 2, Lambda: 0.1, Algo: dynamics.GD, B: 1, Eta: 20, T: 20, C0: 1,
+	}
+	hist := func(a dmft.Adaptive) []float64 {
+		t.Helper()
+		sol, err := dmft.Solve(context.Background(), prob, dmft.Settings{Samples: 40, Batches: 2, Seed: 1, Grid: a})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return sol.TwoTimes
+	}
+	lib, flag, coarse := hist(dmft.Adaptive{Tol: 10}), hist(dmft.Adaptive{Tol: 10, Theta: defaultGridTheta}), hist(dmft.Adaptive{Tol: 10, Theta: 0.5})
+	if !slices.Equal(lib, flag) {
+		t.Errorf("--grid-theta: the library's default keeps the history %v, the flag's %v", lib, flag)
+	}
+	if !(len(coarse) < len(lib)) {
+		t.Errorf("θ = 0.5 keeps %d history nodes, the default %d: the test cannot see the default", len(coarse), len(lib))
+	}
+}
+
 // TestDMFTGridBadInput: the grid flags' rules, each a usage error naming
 // the flag before any work.
 func TestDMFTGridBadInput(t *testing.T) {
@@ -213,6 +239,9 @@ func TestDMFTGridBadInput(t *testing.T) {
 		{[]string{"--grid", "adaptive", "--grid-tol", "0"}, "--grid-tol = 0: want a finite value > 0"},
 		{[]string{"--grid", "adaptive", "--grid-tol", "-1e-4"}, "--grid-tol = -0.0001: want a finite value > 0"},
 		{[]string{"--grid", "adaptive", "--grid-max-step", "NaN"}, "--grid-max-step = NaN: want a finite value > 0"},
+		{[]string{"--grid-theta", "0.2"}, "--grid-theta does not apply to --grid uniform"},
+		{[]string{"--grid", "adaptive", "--grid-theta", "0"}, "--grid-theta = 0: want a value in (0, 1]"},
+		{[]string{"--grid", "adaptive", "--grid-theta", "1.5"}, "--grid-theta = 1.5: want a value in (0, 1]"},
 		{[]string{"--grid", "adaptive", "--method", "iterate"}, `--method = "iterate" with --grid = "adaptive"`},
 		{[]string{"--grid", "adaptive", "--T", "-1"}, "--T = -1"},
 	})
