@@ -124,7 +124,12 @@ func flowLongCase(t *testing.T) (kind string, lambda, T float64, ad Adaptive, n,
 // Batches large enough for α = 4 to t = 1000 are not affordable: the
 // batch-to-batch SD of C(t,t) at t = 1000 is still 50% at N_b = 4000, and a solve's
 // cost is linear in N; far from the threshold (α = 8) batches of 1000
-// suffice (TestFlowZeroVsERM). Commands:
+// suffice (TestFlowZeroVsERM), and the flow stays at the ERM to t = 1000:
+// N = 8000 in 4 batches (4091 points, 7 minutes), constant within 1e-3
+// from t = 100 to 1000, at t = 1000 m 2.558 ± 0.072, C(t,t) 8.84 ± 0.57,
+// training loss 0.2787 ± 0.0054, test error 0.19476 ± 0.00078 against the
+// ERM's 2.591, 9.058, 0.2862, 0.19462 (−0.5, −0.4, −1.4, +0.2 SE), and
+// ∫₀ᵀ G(T,s) ds = 1.813 against χ = 1.823. Commands:
 //
 //	go test ./dmft -run 'FlowMeasureLong$' -flowmeasure -flowlong zero,0,400,1e-2,0.1,1,4000,800 -flowzero 4,1 -v
 //	go test ./dmft -run 'FlowMeasureLong$' -flowmeasure -flowlong zero,0,100,1e-2,0.1,1,40000,40000 -flowzero 4,1 -v
@@ -132,6 +137,7 @@ func flowLongCase(t *testing.T) (kind string, lambda, T float64, ad Adaptive, n,
 //	go test ./dmft -run FlowMeasurePerBatch -flowmeasure -flowlong zero,0,1000,1e-2,0.1,1,16000,16000 -flowzero 4,1 -flowbatches 4 -v
 //	go test ./dmft -run FlowMeasurePerBatch -flowmeasure -flowlong zero,0,400,1e-3,0.05,0.5,4000,4000 -flowzero 8,1 -flowbatches 10 -flowonly 2 -v
 //	go test ./dmft -run FlowMeasurePerBatch -flowmeasure -flowlong zero,0,200,1e-2,0.1,1,8000,8000 -flowzero 8,1 -flowbatches 40 -v
+//	go test ./dmft -run 'FlowMeasureLong$' -flowmeasure -flowlong zero,0,1000,1e-2,0.1,1,8000,8000 -flowzero 8,1 -flowbatches 4 -v
 //	go test ./dmft -run FlowMeasureZeroSim -flowmeasure -flowzero 4,1 -flowzerosim 1000,0.1,100,8 -v
 func TestFlowMeasureLong(t *testing.T) {
 	if !*flowMeasure {
