@@ -111,9 +111,9 @@ func flowLongCase(t *testing.T) (kind string, lambda, T float64, ad Adaptive, n,
 // 300, 400: 56.0, 155, 431, 1283 (Tol 1e-2, θ 0.1, MaxStep 1); 55.8, 151,
 // 381, 949 (no pruning); 45.8, 95.1, 160, 221 (Tol 3e-3, θ 0.05, MaxStep
 // 0.5; its training loss still falling, to 0.140, below the ERM's 0.177):
-// the grid moves a marginal batch's excursion, not whether it leaves. At α = 8 (χ = 1.82) batches of 400 reach fixed points
-// with C(t,t) 7.3 … 14.2 (ERM 9.06) but one of ten (seed 11, batch 2)
-// runs away, alone on its own grid too, at Tol 1e-2 (C(t,t)(400) = 247)
+// the grid moves a marginal batch's excursion, not whether it leaves. At
+// α = 8 (χ = 1.82) batches of 400 reach fixed points with C(t,t) 7.3 …
+// 14.2 (ERM 9.06) but one of ten (seed 11, batch 2) runs away, alone on its own grid too, at Tol 1e-2 (C(t,t)(400) = 247)
 // and at Tol 1e-3, θ 0.05, MaxStep 0.5 (137): the grid changes the rate,
 // not the instability; with λ = 0.05 the same batch converges (9.22).
 // Batches of 1600: 7.38, 9.07, 9.89, 7.43; of 6400: 8.6. The tail thins
@@ -126,8 +126,8 @@ func flowLongCase(t *testing.T) (kind string, lambda, T float64, ad Adaptive, n,
 // was clamped in any run. The bias of the mean falls like 1/N_b with
 // coefficients 10–100 times batchBias's (zeroBias, TestFlowZeroVsERM).
 // Batches large enough for α = 4 to t = 1000 are not affordable: the
-// batch-to-batch SD of C(t,t) at t = 1000 is still 50% at N_b = 4000, and a solve's
-// cost is linear in N; far from the threshold (α = 8) batches of 1000
+// batch-to-batch SD of C(t,t) at t = 1000 is still 50% at N_b = 4000, and
+// a solve's cost is linear in N; far from the threshold (α = 8) batches of 1000
 // suffice (TestFlowZeroVsERM), and the flow stays at the ERM to t = 1000:
 // N = 8000 in 4 batches (4091 points, 7 minutes), constant within 1e-3
 // from t = 100 to 1000, at t = 1000 m 2.558 ± 0.072, C(t,t) 8.84 ± 0.57,
@@ -139,6 +139,7 @@ func flowLongCase(t *testing.T) (kind string, lambda, T float64, ad Adaptive, n,
 //	go test ./dmft -run 'FlowMeasureLong$' -flowmeasure -flowlong zero,0,100,1e-2,0.1,1,40000,40000 -flowzero 4,1 -v
 //	go test ./dmft -run 'FlowMeasureLong$' -flowmeasure -flowlong zero,0,400,1e-2,0.1,1,4000,800 -flowzero 4,1 -flowbatches 1 -v
 //	go test ./dmft -run 'FlowMeasureLong$' -flowmeasure -flowlong zero,0,400,3e-3,0.05,0.5,4000,800 -flowzero 4,1 -flowbatches 1 -v
+//	go test ./dmft -run FlowMeasurePerBatch -flowmeasure -flowlong zero,0,400,1e-2,0.1,1,4000,4000 -flowzero 4,1 -flowbatches 4 -v
 //	go test ./dmft -run FlowMeasurePerBatch -flowmeasure -flowlong zero,0,1000,1e-2,0.1,1,16000,16000 -flowzero 4,1 -flowbatches 4 -v
 //	go test ./dmft -run FlowMeasurePerBatch -flowmeasure -flowlong zero,0,400,1e-3,0.05,0.5,4000,4000 -flowzero 8,1 -flowbatches 10 -flowonly 2 -v
 //	go test ./dmft -run FlowMeasurePerBatch -flowmeasure -flowlong zero,0,200,1e-2,0.1,1,8000,8000 -flowzero 8,1 -flowbatches 40 -v
