@@ -37,7 +37,9 @@ type Uniform struct{}
 // the memory integrals at its end, which the step control does not see
 // (flow_quad.go): the largest over the batches of the errors of m(t) and
 // C(t,t) relative to max(1, |value|) and of G(t,·), the error of G carried
-// over from the earlier steps.
+// over from the earlier steps. For gradient flow each batch's objective
+// α⟨L⟩ + λC(t,t)/2 must not rise: Stats.Rise reports the largest rise,
+// and a rise above 10% is an error naming the batch (flow_rise.go).
 type Adaptive struct {
 	// Tol is the local error tolerance per step: the largest
 	// predictor–corrector difference of m, C(t,t) and G(t,·), relative to
@@ -339,6 +341,13 @@ func solveFlow(ctx context.Context, p dynamics.Problem, set Settings, ad Adaptiv
 		}
 	}
 	grid, stepErr, quadErr, rejected, h := st.grid, st.stepErr, st.quadErr, st.rejected, st.h
+	var rise *riseTracker // gradient flow descends its objective (flow_rise.go)
+	if p.Algo == dynamics.GD {
+		rise = newRiseTracker(p, nb)
+		if err := rise.update(bs); err != nil {
+			return nil, err
+		}
+	}
 	hist := append([]float64(nil), bs[0].t...) // the history nodes, the same in every batch
 	errs := make([]float64, nb)
 	hits := ad.Times[st.passed:]
@@ -436,6 +445,11 @@ func solveFlow(ctx context.Context, p dynamics.Problem, set Settings, ad Adaptiv
 		}
 		stepErr = append(stepErr, e)
 		quadErr = append(quadErr, q.all)
+		if rise != nil {
+			if err := rise.update(bs); err != nil {
+				return nil, err
+			}
+		}
 		if quadHook != nil {
 			quadHook(tNew, q)
 		}
@@ -467,6 +481,9 @@ func solveFlow(ctx context.Context, p dynamics.Problem, set Settings, ad Adaptiv
 	sol.Stats.StepErr = stepErr
 	sol.Stats.QuadErr = quadErr
 	sol.Stats.Rejected = rejected
+	if rise != nil {
+		sol.Stats.Rise, sol.Stats.RiseBatch, sol.Stats.RiseAt = rise.rise, rise.batch, rise.at
+	}
 	if resumed {
 		sol.Stats.Resumed = int64(nb) * int64(restored)
 	}

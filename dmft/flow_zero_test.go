@@ -58,16 +58,18 @@ func zeroProblem(T float64) dynamics.Problem {
 var zeroBias = perObs{dynamics.M: 155, dynamics.Ctt: 375, dynamics.TrainLoss: 80, dynamics.TestErr: 16.5}
 
 // flowZeroVsERM judges the λ = 0 flow of zeroProblem at T = 50 (8 batches
-// of 1000) against the λ = 0 ERM fixed point, allowing the batch bias
-// (zeroBias) and the discretisation (flowDisc·Tol).
-func flowZeroVsERM(t *testing.T, q Perturb) verdict {
+// of 2000) against the λ = 0 ERM fixed point, allowing the batch bias
+// (zeroBias) and the discretisation (flowDisc·Tol). The error is the
+// solve's: a batch that left its fixed point (flow_rise.go).
+func flowZeroVsERM(t *testing.T, q Perturb) (verdict, error) {
 	t.Helper()
 	const tol = 3e-3
 	p := zeroProblem(50)
-	sol, err := Solve(context.Background(), p, Settings{Samples: 8000, Batches: 8, Seed: 21, Grid: Adaptive{Tol: tol}, Perturb: q})
+	sol, err := Solve(context.Background(), p, Settings{Samples: 16000, Batches: 8, Seed: 21, Grid: Adaptive{Tol: tol}, Perturb: q})
 	if err != nil {
-		t.Fatal(err)
+		return verdict{}, err
 	}
+	t.Logf("%+v: largest rise of a batch's objective %.3g (batch %d, t = %.3g)", q, sol.Stats.Rise, sol.Stats.RiseBatch, sol.Stats.RiseAt)
 	e, err := theory.ERM{Model: p.Model, Alpha: p.Alpha, Loss: p.Loss.Margin}.Solve()
 	if err != nil {
 		t.Fatal(err)
@@ -85,21 +87,35 @@ func flowZeroVsERM(t *testing.T, q Perturb) verdict {
 		cs = append(cs, comparison{name: c.o.String(), a: a, b: exact(want), at: []int{k},
 			allow: func(_ int, v float64) float64 { return coef * scale(v) }})
 	}
-	return judge(familyRate, cs...)
+	return judge(familyRate, cs...), nil
 }
 
 // TestFlowZeroVsERM: the gradient flow at λ = 0 on non-separable data
-// reaches the λ = 0 ERM fixed point (no runaway with batches of 1000 at
-// α = 8); a flow with Γ × 0.9 does not. The test error carries the
-// verdict: the norm's allowance at λ = 0 is wide (zeroBias), and Γ × 1.1,
-// which lowers m by 15%, passes (measured score 0.49; Γ × 0.9 1.28, the
-// true flow 0.34).
+// reaches the λ = 0 ERM fixed point with batches of 2000 at α = 8; a flow
+// with Γ × 0.9 does not: one of its batches leaves the fixed point (its
+// objective rises 10% by t = 27, an error of the solve; 17% by t = 50). With batches of 1000 (seed
+// 21) a batch of the true flow rose 14% too, above maxRise: the check of
+// flow_rise.go refuses that solve, so the batches are 2000 (the true flow's
+// largest rise 0.5%). The norm's allowance at λ = 0 is wide (zeroBias):
+// with batches of 1000, Γ × 1.1, which lowers m by 15%, passed (score
+// 0.49; the true flow 0.34).
 func TestFlowZeroVsERM(t *testing.T) {
-	require(t, "λ = 0 flow at t = 50 vs ERM", flowZeroVsERM(t, Perturb{}))
-	w := flowZeroVsERM(t, Perturb{Gamma: 0.9})
-	t.Logf("Γ × 0.9: score %s (%s)", fmtScore(w.score), w.worst)
-	if w.pass() {
-		t.Errorf("a λ = 0 flow solved with Γ × 0.9 passes the check against the ERM fixed point (score %.2f)", w.score)
+	v, err := flowZeroVsERM(t, Perturb{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	require(t, "λ = 0 flow at t = 50 vs ERM", v)
+	w, err := flowZeroVsERM(t, Perturb{Gamma: 0.9})
+	switch {
+	case err != nil && strings.Contains(err.Error(), "left the gradient flow's fixed point"):
+		t.Logf("Γ × 0.9: %v", err)
+	case err != nil:
+		t.Fatal(err)
+	default:
+		t.Logf("Γ × 0.9: score %s (%s)", fmtScore(w.score), w.worst)
+		if w.pass() {
+			t.Errorf("a λ = 0 flow solved with Γ × 0.9 passes the check against the ERM fixed point (score %.2f)", w.score)
+		}
 	}
 }
 

@@ -383,7 +383,14 @@ type Stats struct {
 	StepErr         []float64 // adaptive grid: the local error estimate of each accepted step
 	QuadErr         []float64 // adaptive grid: the quadrature error estimate of each accepted step's row
 	Rejected        int       // adaptive grid: rejected steps
-	Wall            time.Duration
+	// Rise is, for gradient flow on the adaptive grid, the largest rise of
+	// a batch's objective α⟨L⟩ + λC(t,t)/2 above its running minimum,
+	// relative to max(1, |minimum|), in batch RiseBatch at time RiseAt; a
+	// gradient flow cannot raise it (flow_rise.go). Zero for SGF.
+	Rise      float64
+	RiseBatch int
+	RiseAt    float64
+	Wall      time.Duration
 	// Time per phase summed over batches (worker CPU time).
 	Weights, Sampling, Response time.Duration
 }

@@ -488,6 +488,11 @@ func runDMFT(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		// The quadrature error estimate of the memory integrals at t[k+1]
 		// (dmft/flow_quad.go), which step_err does not see.
 		result["quad_err"], result["max_quad_err"] = st.QuadErr, maxQuad
+		if prob.Algo == dynamics.GD {
+			// A gradient flow cannot raise its objective α⟨L⟩ + λC/2; the
+			// largest rise of a batch's (dmft/flow_rise.go).
+			result["max_objective_rise"] = st.Rise
+		}
 	}
 	meta.Result = result
 	err = output.Write(p.Out, meta, func(dir *output.Dir) error {
