@@ -190,6 +190,12 @@ func TestFlowMeasureLong(t *testing.T) {
 	k := len(sol.Times) - 1
 	t.Logf("%s: %d batches, %d points (%d rejected), %d history nodes at T, %d clamped pivots, wall %v (W %v S %v R %v)", *flowLong, sol.Stats.Batches, len(sol.Times), sol.Stats.Rejected, len(sol.TwoTimes), sol.Stats.Clamped,
 		sol.Stats.Wall.Round(time.Millisecond), sol.Stats.Weights.Round(time.Millisecond), sol.Stats.Sampling.Round(time.Millisecond), sol.Stats.Response.Round(time.Millisecond))
+	var qm float64
+	for _, q := range sol.Stats.QuadErr {
+		qm = math.Max(qm, q)
+	}
+	t.Logf("  quadrature error estimate: largest %.2e, at T %.2e; step error at T %.2e; largest rise of a batch's objective %.2e",
+		qm, sol.Stats.QuadErr[len(sol.Stats.QuadErr)-1], sol.Stats.StepErr[len(sol.Stats.StepErr)-1], sol.Stats.Rise)
 	switch kind {
 	case "zero":
 		ac, err := theory.SeparabilityThreshold(p.Model, false)
@@ -317,6 +323,14 @@ func flowVsERM(t *testing.T, q Perturb) verdict {
 	if err != nil {
 		t.Fatal(err)
 	}
+	return vsERMAtEnd(sol, e, batchBias, tol)
+}
+
+// vsERMAtEnd judges m, C(t,t), the training loss and the test error of sol
+// at its last time against the ERM fixed point e, allowing the batch bias
+// (bias[o]·scale/N_b) and the discretisation of a flow solved at Tol tol
+// (flowDisc·Tol·scale).
+func vsERMAtEnd(sol *Solution, e theory.ERMResult, bias perObs, tol float64) verdict {
 	k := len(sol.Times) - 1
 	var cs []comparison
 	for _, c := range []struct {
@@ -326,7 +340,7 @@ func flowVsERM(t *testing.T, q Perturb) verdict {
 		a, nb := dmftEstimate(sol, c.o)
 		want := make([]float64, len(a.mean))
 		want[k] = c.want
-		coef := batchBias[c.o]/float64(nb) + flowDisc*tol
+		coef := bias[c.o]/float64(nb) + flowDisc*tol
 		cs = append(cs, comparison{name: c.o.String(), a: a, b: exact(want), at: []int{k},
 			allow: func(_ int, v float64) float64 { return coef * scale(v) }})
 	}

@@ -74,20 +74,7 @@ func flowZeroVsERM(t *testing.T, q Perturb) (verdict, error) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	k := len(sol.Times) - 1
-	var cs []comparison
-	for _, c := range []struct {
-		o    dynamics.Observable
-		want float64
-	}{{dynamics.M, e.M}, {dynamics.Ctt, e.Ctt}, {dynamics.TrainLoss, e.TrainLoss}, {dynamics.TestErr, e.TestErr}} {
-		a, nb := dmftEstimate(sol, c.o)
-		want := make([]float64, len(a.mean))
-		want[k] = c.want
-		coef := zeroBias[c.o]/float64(nb) + flowDisc*tol
-		cs = append(cs, comparison{name: c.o.String(), a: a, b: exact(want), at: []int{k},
-			allow: func(_ int, v float64) float64 { return coef * scale(v) }})
-	}
-	return judge(familyRate, cs...), nil
+	return vsERMAtEnd(sol, e, zeroBias, tol), nil
 }
 
 // TestFlowZeroVsERM: the gradient flow at λ = 0 on non-separable data
