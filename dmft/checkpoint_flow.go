@@ -16,7 +16,7 @@ package dmft
 //	header    "SGDMFTFL", format, fingerprint (32 bytes), batches, grid
 //	          points, history nodes |H|, the time reached
 //	solver    the grid, the error estimate and the quadrature error
-//	          estimate of each accepted step, the rejected steps, the next
+//	          estimates (QuadErr, QuadErrLoss) of each accepted step, the rejected steps, the next
 //	          step h, the Adaptive.Times passed
 //	per batch its index and pairs; phase times, clamped pivots, max M_C[n,n],
 //	          accepted steps, the SGF uniforms' step; the PCG states of the
@@ -55,7 +55,7 @@ import (
 
 const (
 	flowMagic  = "SGDMFTFL"
-	flowFormat = 2 // 2: the quadrature error estimates (Stats.QuadErr, the rows of G's)
+	flowFormat = 3 // 2: the quadrature error estimates (Stats.QuadErr, the rows of G's); 3: Stats.QuadErrLoss
 	flowFile   = "flow.ckpt"
 )
 
@@ -63,6 +63,7 @@ const (
 type flowState struct {
 	grid, stepErr []float64
 	quadErr       []float64
+	quadLoss      []float64
 	rejected      int
 	h             float64
 	passed        int // the Adaptive.Times passed: len(Times) − len(hits)
@@ -241,6 +242,7 @@ func (c *ckio) flow(fp [32]byte, st *flowState, bs []*flowBatch, size int64) {
 	c.vec(&st.grid, h.ng)
 	c.vec(&st.stepErr, h.ng-1)
 	c.vec(&st.quadErr, h.ng-1)
+	c.vec(&st.quadLoss, h.ng-1)
 	c.int(&st.rejected)
 	c.f64(&st.h)
 	c.int(&st.passed)

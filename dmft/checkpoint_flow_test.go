@@ -43,7 +43,7 @@ func sameFlowBits(t *testing.T, name string, got, want *Solution) {
 	for _, c := range []struct {
 		label string
 		a, b  []float64
-	}{{"TwoTimes", got.TwoTimes, want.TwoTimes}, {"StepErr", got.Stats.StepErr, want.Stats.StepErr}, {"QuadErr", got.Stats.QuadErr, want.Stats.QuadErr}} {
+	}{{"TwoTimes", got.TwoTimes, want.TwoTimes}, {"StepErr", got.Stats.StepErr, want.Stats.StepErr}, {"QuadErr", got.Stats.QuadErr, want.Stats.QuadErr}, {"QuadErrLoss", got.Stats.QuadErrLoss, want.Stats.QuadErrLoss}} {
 		if len(c.a) != len(c.b) {
 			t.Fatalf("%s: %s has %d entries, want %d", name, c.label, len(c.a), len(c.b))
 		}

@@ -103,6 +103,8 @@ type flowBatch struct {
 	tm, tmu, tnu, tloss    float64
 	terr                   float64
 	tq                     quadEst   // the quadrature error estimate of the row (flow_quad.go)
+	tdl                    float64   // the estimated quadrature error of the training loss at the row (flow_quad.go)
+	cwbuf                  []float64 // its pair coefficients times G(t_n, ·)
 	qbufN, qbufH, qbufV    []float64 // its scratch
 	qbufA, qbufB           []float64
 	eg                     [][]float64 // the estimated quadrature error of G(t_n, t_j), j ≤ n, fine − exact
@@ -383,9 +385,21 @@ func (b *flowBatch) evaluate(t []float64, n int, gn, ln []float64, mn float64) e
 			b.tsel[p] = b.pendU[p] < pr
 		}
 	}
+	// The trapezoid error of each trajectory's memory term Σ_j a_j g(t_j):
+	// the pairs of [0, t_n] anchored at n (flow_quad.go), their weights
+	// times G(t_n, ·) in cw.
+	b.cwbuf = grow(b.cwbuf, n+1)
+	cw := b.cwbuf[:n+1]
+	clear(cw)
+	for p2 := n; p2 >= 2; p2 -= 2 {
+		c0, c1, c2 := pairCoef(t[p2-2], t[p2-1], t[p2])
+		cw[p2-2] += c0 * gn[p2-2]
+		cw[p2-1] += c1 * gn[p2-1]
+		cw[p2] += c2 * gn[p2]
+	}
 	mc := b.tmc[:n+1]
 	clear(mc)
-	var mu, nu, tl, te float64
+	var mu, nu, tl, te, dtl float64
 	for p := 0; p < b.npairs; p++ {
 		o := cu*b.u[p] + cz*b.zeta[p] + dot(q, b.eps[p][:n+1])
 		sp := 0.0
@@ -400,6 +414,10 @@ func (b *flowBatch) evaluate(t []float64, n int, gn, ln []float64, mn float64) e
 			if err != nil {
 				return err
 			}
+			// The memory term's error shifts r by −Δ·(its error), through
+			// the implicit own-time term; the training loss by L'(r) times
+			// that, to first order.
+			dtl += b.w[k] * dl * (-b.dm * (dot(cw[:n], b.gv[k][:n]) + cw[n]*sp*dl)) / (1 + own*sp*d2l)
 			dl, d2l = sp*dl, sp*d2l // g = s L', D = s L''
 			w := b.w[k]
 			l, _, _ := b.fn.Eval(b.y[k], r)
@@ -419,6 +437,7 @@ func (b *flowBatch) evaluate(t []float64, n int, gn, ln []float64, mn float64) e
 		mc[j] *= b.adMC
 	}
 	b.tmu, b.tnu, b.tloss, b.terr = b.p.Alpha*mu, b.adG*nu, tl, te
+	b.tdl = dtl
 	t1 := time.Now()
 	b.response(t, n, gn)
 	b.timing.Sampling += t1.Sub(t0)

@@ -227,8 +227,8 @@ func TestFlowMeasureLong(t *testing.T) {
 	for _, q := range sol.Stats.QuadErr {
 		qm = math.Max(qm, q)
 	}
-	t.Logf("  quadrature error estimate: largest %.2e, at T %.2e; step error at T %.2e; largest rise of a batch's objective %.2e",
-		qm, sol.Stats.QuadErr[len(sol.Stats.QuadErr)-1], sol.Stats.StepErr[len(sol.Stats.StepErr)-1], sol.Stats.Rise)
+	t.Logf("  quadrature error estimate: largest %.2e, at T %.2e; of the training loss (trajectories' memory terms, signed) at T %+.2e; step error at T %.2e; largest rise of a batch's objective %.2e",
+		qm, sol.Stats.QuadErr[len(sol.Stats.QuadErr)-1], sol.Stats.QuadErrLoss[len(sol.Stats.QuadErrLoss)-1], sol.Stats.StepErr[len(sol.Stats.StepErr)-1], sol.Stats.Rise)
 	switch kind {
 	case "zero":
 		ac, err := theory.SeparabilityThreshold(p.Model, false)

@@ -220,3 +220,45 @@ func maxOf(x []float64) float64 {
 	}
 	return m
 }
+
+// TestFlowQuadLoss calibrates Stats.QuadErrLoss, the estimated error of the
+// training loss from the quadrature of each trajectory's own memory term,
+// on the logistic flow of issue 9 to t = 60 (N = 20000, Tol 1e-2): the
+// solves with θ = 0.5 and with every node kept share the grid (pruning does
+// not move it) and the seed, so their difference is the pruning's
+// quadrature error with little Monte-Carlo noise, and the difference of
+// their estimates must match it. Measured actual/estimated: 1.12 (θ = 0.5),
+// 1.14 (θ = 0.2 and 0.1), 1.15 (θ = 0.8), 1.21 (θ = 0.8, another seed);
+// the estimate neglects the kernels' feedback, which amplifies the error a
+// little. The band [0.8, 1.6] is that range widened for the unmeasured
+// seeds; the estimate ÷ 2 (ratio 2.25) and with its sign flipped (−1.12)
+// fall outside it.
+func TestFlowQuadLoss(t *testing.T) {
+	solve := func(ad Adaptive) (tl, est float64) {
+		t.Helper()
+		sol, err := Solve(context.Background(), flowLogistic(60), Settings{Samples: 20000, ResponseSamples: 4000, Seed: 5, Grid: ad})
+		if err != nil {
+			t.Fatal(err)
+		}
+		k := len(sol.Times) - 1
+		return sol.TrainLoss[k], sol.Stats.QuadErrLoss[k-1]
+	}
+	tlP, estP := solve(Adaptive{Tol: 1e-2, Theta: 0.5})
+	tlK, estK := solve(Adaptive{Tol: 1e-2, KeepAll: true})
+	actual := (tlP - tlK) / tlK
+	for _, c := range []struct {
+		name string
+		est  float64
+		pass bool
+	}{
+		{"the estimate", estP - estK, true},
+		{"the estimate ÷ 2", (estP - estK) / 2, false},
+		{"the estimate with its sign flipped", estK - estP, false},
+	} {
+		r := actual / c.est
+		t.Logf("%s: training loss θ = 0.5 − kept all %+.3e relative, estimated %+.3e: ratio %.2f", c.name, actual, c.est, r)
+		if in := r >= 0.8 && r <= 1.6; in != c.pass {
+			t.Errorf("%s: ratio %.2f, in [0.8, 1.6]: %v, want %v", c.name, r, in, c.pass)
+		}
+	}
+}

@@ -37,7 +37,9 @@ type Uniform struct{}
 // the memory integrals at its end, which the step control does not see
 // (flow_quad.go): the largest over the batches of the errors of m(t) and
 // C(t,t) relative to max(1, |value|) and of G(t,·), the error of G carried
-// over from the earlier steps. For gradient flow each batch's objective
+// over from the earlier steps; Stats.QuadErrLoss the estimated error of
+// the training loss from the trajectories' own memory terms. For gradient
+// flow each batch's objective
 // α⟨L⟩ + λC(t,t)/2 must not rise: Stats.Rise reports the largest rise,
 // and a rise above 10% is an error naming the batch (flow_rise.go).
 type Adaptive struct {
@@ -340,7 +342,7 @@ func solveFlow(ctx context.Context, p dynamics.Problem, set Settings, ad Adaptiv
 			return nil, err
 		}
 	}
-	grid, stepErr, quadErr, rejected, h := st.grid, st.stepErr, st.quadErr, st.rejected, st.h
+	grid, stepErr, quadErr, quadLoss, rejected, h := st.grid, st.stepErr, st.quadErr, st.quadLoss, st.rejected, st.h
 	var rise *riseTracker // gradient flow descends its objective (flow_rise.go)
 	if p.Algo == dynamics.GD {
 		rise = newRiseTracker(p, nb)
@@ -359,7 +361,7 @@ func solveFlow(ctx context.Context, p dynamics.Problem, set Settings, ad Adaptiv
 	// after an accepted step, at a cancellation and at the end.
 	saved, last, accepted := resumed, time.Now(), false
 	save := func() error {
-		*st = flowState{grid: grid, stepErr: stepErr, quadErr: quadErr, rejected: rejected, h: h, passed: len(ad.Times) - len(hits)}
+		*st = flowState{grid: grid, stepErr: stepErr, quadErr: quadErr, quadLoss: quadLoss, rejected: rejected, h: h, passed: len(ad.Times) - len(hits)}
 		if err := ck.saveFlow(st, bs); err != nil {
 			return err
 		}
@@ -445,6 +447,7 @@ func solveFlow(ctx context.Context, p dynamics.Problem, set Settings, ad Adaptiv
 		}
 		stepErr = append(stepErr, e)
 		quadErr = append(quadErr, q.all)
+		quadLoss = append(quadLoss, q.loss)
 		if rise != nil {
 			if err := rise.update(bs); err != nil {
 				return nil, err
@@ -480,6 +483,7 @@ func solveFlow(ctx context.Context, p dynamics.Problem, set Settings, ad Adaptiv
 	sol.Stats.ResponseSamples = set.ResponseSamples
 	sol.Stats.StepErr = stepErr
 	sol.Stats.QuadErr = quadErr
+	sol.Stats.QuadErrLoss = quadLoss
 	sol.Stats.Rejected = rejected
 	if rise != nil {
 		sol.Stats.Rise, sol.Stats.RiseBatch, sol.Stats.RiseAt = rise.rise, rise.batch, rise.at

@@ -382,7 +382,13 @@ type Stats struct {
 	Change          []float64 // iterate: sup-norm change per iteration (the largest over batches)
 	StepErr         []float64 // adaptive grid: the local error estimate of each accepted step
 	QuadErr         []float64 // adaptive grid: the quadrature error estimate of each accepted step's row
-	Rejected        int       // adaptive grid: rejected steps
+	// QuadErrLoss is, on the adaptive grid, the estimated error of the
+	// training loss at each accepted step from the quadrature of the
+	// trajectories' own memory terms (which QuadErr does not see), relative
+	// to the training loss and signed: computed − exact, to first order,
+	// the largest in absolute value over the batches.
+	QuadErrLoss []float64
+	Rejected    int // adaptive grid: rejected steps
 	// Rise is, for gradient flow on the adaptive grid, the largest rise of
 	// a batch's objective α⟨L⟩ + λC(t,t)/2 above its running minimum,
 	// relative to max(1, |minimum|), in batch RiseBatch at time RiseAt; a

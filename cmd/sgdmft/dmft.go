@@ -72,7 +72,8 @@ of the grid, whose times are t2.npy; meta.json records the grid, the
 rejected steps, each step's error estimate (held to --grid-tol) and each
 step's estimated quadrature error of the memory integrals (set by the
 history's spacing --grid-theta and by --grid-max-step, not by --grid-tol;
-printed at the end).
+printed at the end), and of the training loss from the trajectories' own
+memory terms.
 
 A long solve on the uniform grid can be checkpointed: with --checkpoint DIR
 each batch is saved every --checkpoint-every and when the run is
@@ -488,6 +489,13 @@ func runDMFT(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		// The quadrature error estimate of the memory integrals at t[k+1]
 		// (dmft/flow_quad.go), which step_err does not see.
 		result["quad_err"], result["max_quad_err"] = st.QuadErr, maxQuad
+		maxLoss := 0.0
+		for _, e := range st.QuadErrLoss {
+			maxLoss = math.Max(maxLoss, math.Abs(e))
+		}
+		// The training loss's error from the trajectories' own memory
+		// terms, relative to it (which quad_err does not see).
+		result["quad_err_loss"], result["max_quad_err_loss"] = st.QuadErrLoss, maxLoss
 		if prob.Algo == dynamics.GD {
 			// A gradient flow cannot raise its objective α⟨L⟩ + λC/2; the
 			// largest rise of a batch's (dmft/flow_rise.go).
@@ -553,7 +561,11 @@ func runDMFT(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		if q > p.GridTol {
 			note = fmt.Sprintf(", above --grid-tol %g: lower --grid-theta (error ∝ θ²) or --grid-max-step", p.GridTol)
 		}
-		fmt.Fprintf(stdout, "quadrature error estimate of the memory integrals: up to %.1e (relative)%s\n", q, note)
+		ql := 0.0
+		for _, e := range st.QuadErrLoss {
+			ql = math.Max(ql, math.Abs(e))
+		}
+		fmt.Fprintf(stdout, "quadrature error estimate of the memory integrals: up to %.1e (relative)%s; of the training loss from the trajectories' memory terms: up to %.1e\n", q, note, ql)
 	}()
 	fmt.Fprintf(stdout, "dmft: %s, N=%d in %d batches, steps=%d%s %s/%s in %.2fs -> %s\n",
 		st.Method, st.Samples, st.Batches, k, grid, p.Algo, p.Loss, meta.WallTime, p.Out)

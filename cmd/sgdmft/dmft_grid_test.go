@@ -131,6 +131,20 @@ func TestDMFTAdaptiveCommand(t *testing.T) {
 	if r["max_quad_err"] != slices.Max(want.Stats.QuadErr) {
 		t.Errorf("max_quad_err %v, library %v", r["max_quad_err"], slices.Max(want.Stats.QuadErr))
 	}
+	ql, _ := r["quad_err_loss"].([]any)
+	if len(ql) != k1-1 {
+		t.Fatalf("quad_err_loss has %d entries, want one per step (%d)", len(ql), k1-1)
+	}
+	maxLoss := 0.0
+	for i, e := range ql {
+		if e != want.Stats.QuadErrLoss[i] {
+			t.Errorf("quad_err_loss[%d] = %v, library %v", i, e, want.Stats.QuadErrLoss[i])
+		}
+		maxLoss = math.Max(maxLoss, math.Abs(want.Stats.QuadErrLoss[i]))
+	}
+	if r["max_quad_err_loss"] != maxLoss || r["max_objective_rise"] != want.Stats.Rise {
+		t.Errorf("max_quad_err_loss %v, max_objective_rise %v; library %v, %v", r["max_quad_err_loss"], r["max_objective_rise"], maxLoss, want.Stats.Rise)
+	}
 
 	again := filepath.Join(dir, "again")
 	if _, _, err := runArgs(t, "dmft", "--config", filepath.Join(out, "meta.json"), "--workers", "1", "--quiet", "--out", again); err != nil {
