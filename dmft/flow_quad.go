@@ -38,10 +38,13 @@ package dmft
 // (Stats.QuadErrLoss; its effect on the kernels is neglected, as above):
 // one more dot product per trajectory, with the pairs' weights times
 // G(t_n, ·). Calibrated against pruning, which leaves the grid and the
-// noise as they are (TestFlowQuadLoss: actual/estimated 1.12–1.21), and
-// consistent with the ERM at t = 1000 (TestFlowMeasureLong: the default
-// grid estimates −1.7e-3 at T, the three seeds at N = 2·10⁵ measure
-// −2.3e-3 ± 0.8e-3). The response's memory term is not estimated.
+// noise as they are (TestFlowQuadLoss: actual/estimated 1.12–1.21). Its
+// part near the diagonal is conservative at a fixed point: on the
+// logistic flow at t = 1000 it falls from −1.67e-3 to −0.86e-3 when
+// MaxStep goes from 1 to 0.5, where the training loss moved by +1e-4 only
+// (two seeds at N = 2·10⁵, TestFlowMeasureLong; the same quadrature in the
+// response and the propagator compensates part of it at stationarity).
+// The response's memory term is not estimated.
 //
 // Calibration (TestFlowMeasureQuad, TestFlowQuadCalibration): against the
 // exact square-loss flow with a coarse history (Theta 0.5 and 0.8, where
