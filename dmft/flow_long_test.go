@@ -110,9 +110,11 @@ func flowLongCase(t *testing.T) (kind string, lambda, T float64, ad Adaptive, n,
 // −2.55e-3 and −2.90e-3; their m and C(t,t) move by 2e-5 and 6e-4: the
 // two grids' noise is nearly common), so the estimate's part near the
 // diagonal is conservative at the fixed point, and the training loss's
-// −2.3e-3 is not explained by MaxStep or θ: Tol's early steps (seed 11
-// moved by +1e-3 with Tol 3e-3, θ 0.05, MaxStep 0.5 together) and the
-// response subset are untested candidates.
+// −2.3e-3 is not explained by MaxStep or θ, nor by Tol: seed 12 with Tol
+// 3e-3 (θ 0.1, MaxStep 1; 1623 points) gives −2.41e-3 (m −1.5e-4, C(t,t)
+// −5.1e-4, test error −2.1e-4). Untested candidates: the response subset
+// (40000 of 2·10⁵ trajectories) and a batch bias at long times larger
+// than batchBias's.
 // Showing 1e-3 relative needs the finer grid and N ≈ 2·10⁶ (standard
 // errors 1e-3 for m, 3e-3 for C(t,t) at N = 2·10⁵). Commands:
 //
