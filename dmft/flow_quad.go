@@ -38,7 +38,8 @@ package dmft
 // (Stats.QuadErrLoss; its effect on the kernels is neglected, as above):
 // one more dot product per trajectory, with the pairs' weights times
 // G(t_n, ·). Calibrated against pruning, which leaves the grid and the
-// noise as they are (TestFlowQuadLoss: actual/estimated 1.12–1.21). Its
+// noise as they are (TestFlowQuadLoss, TestFlowMeasureQuadLoss:
+// actual/estimated 1.12–1.20). Its
 // part near the diagonal is conservative at a fixed point: on the
 // logistic flow at t = 1000 it falls from −1.67e-3 to −0.86e-3 when
 // MaxStep goes from 1 to 0.5, where the training loss moved by +1e-4 only
