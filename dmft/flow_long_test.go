@@ -260,14 +260,7 @@ func TestFlowMeasureLong(t *testing.T) {
 			}
 			t.Logf("  not separable (α_c = %.4g): λ = 0 ERM (%v) m %.5f, Ctt %.5f, overlap %.5f, train loss %.5f, test error %.5f, χ = V/Δ %.4f", ac, e.Status, e.M, e.Ctt, e.M/math.Sqrt(e.Ctt), e.TrainLoss, e.TestErr, e.V/p.Model.Delta)
 		}
-		// The integrated response ∫₀ᵗ G(t,s) ds on the last history row:
-		// at the fixed point it tends to χ = V/Δ.
-		tt := sol.TwoTimes
-		var chi float64
-		for j := 1; j < len(tt); j++ {
-			chi += (tt[j] - tt[j-1]) / 2 * (sol.R.At(len(tt)-1, j) + sol.R.At(len(tt)-1, j-1))
-		}
-		t.Logf("  ∫₀ᵀ G(T,s) ds = %.4f", chi)
+		t.Logf("  ∫₀ᵀ G(T,s) ds = %.4f", historyChi(sol))
 		for i, x := range sol.Times {
 			if i != k && !slices.Contains(ad.Times, x) {
 				continue
@@ -318,7 +311,21 @@ func TestFlowMeasureLong(t *testing.T) {
 			a, se := sol.MeanSE(c.o)
 			t.Logf("  %-10v at T: %.6f ± %.1e vs ERM %.6f: relative %+.2e, %.2f SE", c.o, a[k], se[k], c.want, (a[k]-c.want)/c.want, (a[k]-c.want)/se[k])
 		}
+		chi := historyChi(sol)
+		t.Logf("  ∫₀ᵀ G(T,s) ds = %.5f vs ERM χ = V/Δ = %.5f: relative %+.2e", chi, e.V/p.Model.Delta, chi/(e.V/p.Model.Delta)-1)
 	}
+}
+
+// historyChi returns the integrated response ∫₀ᵀ G(T,s) ds on the last
+// history row, by the trapezoid rule on the history nodes (the memory
+// term's own quadrature): at a fixed point it tends to χ = V/Δ.
+func historyChi(sol *Solution) float64 {
+	tt := sol.TwoTimes
+	var chi float64
+	for j := 1; j < len(tt); j++ {
+		chi += (tt[j] - tt[j-1]) / 2 * (sol.R.At(len(tt)-1, j) + sol.R.At(len(tt)-1, j-1))
+	}
+	return chi
 }
 
 // TestFlowSquarePruned: the square-loss flow at the small ridge λ = 0.01
