@@ -128,7 +128,14 @@
 // by O(η), so each dimension is simulated at η = 0.1 and at η/2 with the
 // same seeds (the same data and initial weights; full-batch GD draws
 // nothing else), and each seed's records are extrapolated to η → 0 by
-// Richardson's 2·y(η/2) − y(η), which leaves O(η²). The extrapolated seeds
+// Richardson's 2·y(η/2) − y(η), which leaves O(η²): measured on this
+// problem with the same seeds down to η = 0.0125 (TestRichardsonRemainder,
+// d = 200), at most 7e-4 of the value (C(t,t) 8.7e-4 and m 3.8e-4 at t = 1)
+// and 0.16 of the full level's error bar, at the first records; it falls
+// below 1e-6 by t = 50 (GD's fixed point is the flow's) and stays there to
+// T = 1000 (TestRichardsonMeasureLong, which also bounds the training
+// error's, a count jittered by multiples of 1/n, by 0.21 of its error bar
+// at three standard errors). The extrapolated seeds
 // are independent, so step 1 of the verdict applies to them unchanged, and
 // their spread includes the extrapolation's noise; as a seed's two runs
 // nearly coincide, it is about a single run's (independent ensembles at η
