@@ -23,7 +23,10 @@ package dmft
 // same rotations act on each pair's white noise, so that ω on the retained
 // nodes is unchanged. What pruning does change is the quadrature: the
 // trapezoid rule on the coarser history. Its error is measured
-// (TestFlowMeasurePrune).
+// (TestFlowMeasurePrune); at a fixed point it is felt through the
+// integrated response of the far history: at the ERM point of the
+// two-cluster logistic flow (λ = 0.05, t = 300 … 1000) θ = 0.1 lowers the
+// training loss by about 4.6e-4 relative against θ → 0 (TestFlowMeasureLong).
 
 import (
 	"math"
