@@ -94,6 +94,7 @@ type flowBatch struct {
 	cl, y, w, wr []float64
 	eps          [][]float64 // per pair, white noise z per history node
 	u, zeta      []float64   // per pair, the noise along v* and along w₀'s random part
+	oz           []float64   // per pair, ω at the last evaluated node over its standard deviation: N(0,1), for control variates (TestFlowMeasureLong)
 	rnd          *rand.Rand
 	src          *rand.PCG   // rnd's source, for checkpoints
 	gv, dv       [][]float64 // per trajectory, g and D per grid index
@@ -147,7 +148,7 @@ func newFlowBatch(p dynamics.Problem, index, npairs int, fresp float64, q Pertur
 	b.gv, b.dv = make([][]float64, nt), make([][]float64, nt)
 	b.tgv, b.tdv = make([]float64, nt), make([]float64, nt)
 	b.eps = make([][]float64, npairs)
-	b.u, b.zeta = make([]float64, npairs), make([]float64, npairs)
+	b.u, b.zeta, b.oz = make([]float64, npairs), make([]float64, npairs), make([]float64, npairs)
 	layout(p.Model, npairs, fresp, b.cl, b.y, b.w, b.wr)
 	b.src = rng.NewPCG(seed, uint64(index), 0, streamEps)
 	b.rnd = rand.New(b.src)
@@ -367,6 +368,7 @@ func (b *flowBatch) evaluate(t []float64, n int, gn, ln []float64, mn float64) e
 		q[j] *= sd
 	}
 	cu, cz := sd*mn, sd*math.Sqrt(b.c0v)*gn[0]
+	osd := math.Sqrt(cu*cu + cz*cz + dot(q, q))
 	if b.sgf && n > 0 {
 		// The telegraph process's exact transitions over t_n − t_{n−1}.
 		if b.pendFor != b.nacc {
@@ -402,6 +404,7 @@ func (b *flowBatch) evaluate(t []float64, n int, gn, ln []float64, mn float64) e
 	var mu, nu, tl, te, dtl float64
 	for p := 0; p < b.npairs; p++ {
 		o := cu*b.u[p] + cz*b.zeta[p] + dot(q, b.eps[p][:n+1])
+		b.oz[p] = o / osd
 		sp := 0.0
 		if b.tsel[p] {
 			sp = 1

@@ -298,6 +298,10 @@ func flowDescription(p dynamics.Problem, set Settings, ad Adaptive, nb int) []st
 // error estimate, largest over the batches (for the tests).
 var quadHook func(t float64, q quadEst)
 
+// endHook, if set, is called with the batches at the end of the solve (for
+// the tests).
+var endHook func(bs []*flowBatch)
+
 // solveFlow solves gradient flow on the adaptive grid (flow.go): the
 // batches march in lockstep on one grid, each step accepted or rejected on
 // the largest error estimate over the batches.
@@ -470,6 +474,9 @@ func solveFlow(ctx context.Context, p dynamics.Problem, set Settings, ad Adaptiv
 		if err := save(); err != nil {
 			return nil, err
 		}
+	}
+	if endHook != nil {
+		endHook(bs)
 	}
 	results := make([]*result, nb)
 	for i, b := range bs {
