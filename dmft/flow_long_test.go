@@ -466,15 +466,16 @@ func TestFlowMeasureLong(t *testing.T) {
 // carry the batch's sampling noise; regressing the batch's observables on
 // them removes the part of it they explain without biasing the mean.
 type ermControl struct {
-	p    dynamics.Problem
-	e    theory.ERMResult
-	mean []float64 // the exact means
+	p      dynamics.Problem
+	e      theory.ERMResult
+	mean   []float64  // the exact means
+	solver *flowBatch // for its solveR
 }
 
 const nControl = 8
 
 func newERMControl(p dynamics.Problem, e theory.ERMResult) *ermControl {
-	cv := &ermControl{p: p, e: e, mean: make([]float64, nControl)}
+	cv := &ermControl{p: p, e: e, mean: make([]float64, nControl), solver: &flowBatch{fn: p.Loss}}
 	sd := math.Sqrt(p.Model.Delta * e.Ctt)
 	for _, c := range p.Model.Clusters {
 		for j := range cv.mean {
@@ -491,7 +492,7 @@ func newERMControl(p dynamics.Problem, e theory.ERMResult) *ermControl {
 func (cv *ermControl) features(c, y, rhs float64) [nControl]float64 {
 	// r + V L'(y, r) = rhs, by the sample process's own solver.
 	v := cv.e.V
-	r, _, _, err := (&flowBatch{fn: cv.p.Loss}).solveR(y, v, rhs)
+	r, _, _, err := cv.solver.solveR(y, v, rhs)
 	if err != nil {
 		panic(err)
 	}
