@@ -37,6 +37,9 @@ type Settings struct {
 	// Threads is the number of goroutines sharing one run's step; default
 	// max(1, Workers/Seeds). Results do not depend on it.
 	Threads int
+	// Coarsen raises the step of full-batch GD once the dynamics has
+	// slowed, for runs that approximate gradient flow (Coarsening).
+	Coarsen Coarsening
 	Seed    uint64 // master seed; seed s of the ensemble uses streams (Seed, s, ·)
 	// Progress, if not nil, is called with the number of steps done over the
 	// whole ensemble and the total; it may be called from several goroutines.
@@ -63,6 +66,78 @@ func (s Settings) withDefaults() Settings {
 		s.Threads = max(1, s.Workers/s.Seeds)
 	}
 	return s
+}
+
+// Coarsening makes full-batch GD's step η up to time From and Factor·η
+// after it. GD at step h follows gradient flow up to O(h), an error that
+// dies out as the run converges (GD's fixed points are the flow's), so
+// once the flow has slowed, a larger step reaches long times at a fraction
+// of the cost. Its error stays linear in η (the global error of steps
+// η·g(t) is η·e(t) + O(η²)), so runs at η and η/2 with the same Coarsening
+// extrapolate to η → 0 as uniform ones do. Only full-batch GD can be
+// coarsened: the selection processes of SGD are defined per step of η.
+// The zero value (or Factor 1) coarsens nothing.
+type Coarsening struct {
+	From   float64 // the time of the switch, a multiple of η, at most T
+	Factor int     // the late step in units of η, at least 1
+}
+
+// active reports whether c changes the step.
+func (c Coarsening) active() bool { return c.Factor > 1 }
+
+// Steps returns the number of steps of p under c.
+func (c Coarsening) Steps(p dynamics.Problem) int {
+	k, _ := c.steps(p)
+	return k
+}
+
+// steps returns the number of steps of p under c and the step k1 at which
+// the step becomes Factor·η.
+func (c Coarsening) steps(p dynamics.Problem) (k, k1 int) {
+	k = p.Steps()
+	if !c.active() {
+		return k, k
+	}
+	k1 = int(math.Round(c.From / p.Eta))
+	return k1 + (k-k1)/c.Factor, k1
+}
+
+// time returns the time after k steps, of which the first k1 are of η.
+func (c Coarsening) time(p dynamics.Problem, k, k1 int) float64 {
+	if k <= k1 {
+		return float64(k) * p.Eta
+	}
+	return float64(k1)*p.Eta + float64((k-k1)*c.Factor)*p.Eta
+}
+
+// validate checks c against the problem it coarsens.
+func (c Coarsening) validate(p dynamics.Problem) error {
+	field := func(f string, v any, want string) error {
+		return &dynamics.FieldError{Pkg: "sde", Field: "Coarsen." + f, Value: v, Want: want}
+	}
+	if c.Factor < 0 {
+		return field("Factor", c.Factor, "at least 1 (0: no coarsening)")
+	}
+	if !c.active() {
+		return nil
+	}
+	sel, err := p.Selection()
+	if err != nil {
+		return err
+	}
+	if !sel.Full() || p.Algo != dynamics.GD {
+		return field("Factor", c.Factor, fmt.Sprintf("1 for %v: only full-batch gd can be coarsened", p.Algo))
+	}
+	k1 := c.From / p.Eta
+	switch {
+	case math.IsNaN(c.From) || c.From < 0 || c.From > p.T:
+		return field("From", c.From, fmt.Sprintf("within [0, T = %v]", p.T))
+	case math.Abs(k1-math.Round(k1)) > 1e-9*math.Max(1, k1):
+		return field("From", c.From, fmt.Sprintf("a multiple of η = %v", p.Eta))
+	case (p.Steps()-int(math.Round(k1)))%c.Factor != 0:
+		return field("Factor", c.Factor, fmt.Sprintf("a divisor of the %d steps of η from From = %v to T = %v", p.Steps()-int(math.Round(k1)), c.From, p.T))
+	}
+	return nil
 }
 
 // Validate checks the settings after defaults, reporting the first bad
@@ -94,7 +169,7 @@ type Trajectory struct {
 
 // Ensemble is the record of a simulation over seeds.
 type Ensemble struct {
-	Times []float64    // t_k = kη at the recorded steps
+	Times []float64    // t_k at the recorded steps (kη unless coarsened)
 	Steps []int        // the recorded k
 	Seeds []Trajectory // one per seed, in seed order
 }
@@ -127,11 +202,14 @@ func Simulate(ctx context.Context, p dynamics.Problem, set Settings) (*Ensemble,
 	if err := set.Validate(); err != nil {
 		return nil, err
 	}
+	if err := set.Coarsen.validate(p); err != nil {
+		return nil, err
+	}
 	set = set.withDefaults()
-	k := p.Steps()
+	k, k1 := set.Coarsen.steps(p)
 	ens := &Ensemble{Steps: dynamics.RecordSteps(k, set.Every), Seeds: make([]Trajectory, set.Seeds)}
 	for _, s := range ens.Steps {
-		ens.Times = append(ens.Times, float64(s)*p.Eta)
+		ens.Times = append(ens.Times, set.Coarsen.time(p, s, k1))
 	}
 	var done atomic.Int64
 	total := int64(k) * int64(set.Seeds)
@@ -173,6 +251,9 @@ const (
 // state, from streams (set.Seed, s, ·). It is exported for tests and
 // benchmarks that drive the recursion step by step.
 func NewRun(p dynamics.Problem, set Settings, s uint64) (*Run, error) {
+	if err := set.Coarsen.validate(p); err != nil {
+		return nil, err
+	}
 	set = set.withDefaults()
 	d := set.D
 	// The data matrix, labels and direction v* of either data model.
@@ -215,7 +296,10 @@ func NewRun(p dynamics.Problem, set Settings, s uint64) (*Run, error) {
 		rnd:   rng.New(set.Seed, s, streamSelect),
 		integ: set.Integrator.New(),
 		isd:   1 / math.Sqrt(float64(d)),
+		h:     p.Eta,
+		co:    set.Coarsen,
 	}
+	_, r.k1 = set.Coarsen.steps(p)
 	if set.Float32 {
 		x32 := make([]float32, len(x))
 		for i, v := range x {
@@ -279,6 +363,10 @@ type Run struct {
 	pass     stepPass
 	isd      float64
 	wantR    bool
+	k        int        // steps done
+	h        float64    // the current step
+	co       Coarsening // the step schedule
+	k1       int        // the step from which h = co.Factor·η
 	deriv    func(mu int, r float64) float64
 	grad     integrators.Gradient
 }
@@ -286,9 +374,13 @@ type Run struct {
 // Step advances w_k to w_{k+1} with the current selection, then draws the
 // next selection. If fields is true, R holds r_k of every sample afterwards.
 func (r *Run) Step(fields bool) {
+	if r.k == r.k1 && r.co.active() {
+		r.h = float64(r.co.Factor) * r.P.Eta
+	}
 	r.wantR = fields
-	r.integ.Step(r.W, r.P.Eta, r.grad)
+	r.integ.Step(r.W, r.h, r.grad)
 	r.wantR = false
+	r.k++
 	if r.sel != nil {
 		r.Sel.Advance(r.S, r.rnd)
 	}
@@ -422,7 +514,7 @@ func (r *Run) observeFields(tr *Trajectory, j int) {
 func (r *Run) check(seed uint64, k int) error {
 	q := dot(r.W, r.W) / float64(len(r.W))
 	if math.IsNaN(q) || q > blowUp {
-		return fmt.Errorf("sde: seed %d diverged at step %d (t = %g): |w|²/d = %v", seed, k, float64(k)*r.P.Eta, q)
+		return fmt.Errorf("sde: seed %d diverged at step %d (t = %g): |w|²/d = %v", seed, k, r.co.time(r.P, k, r.k1), q)
 	}
 	return nil
 }

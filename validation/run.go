@@ -89,9 +89,13 @@ func checkScenario(sc Scenario, opt Options) error {
 		if sc.Flow && (p.Algo != dynamics.GD || p.Teacher != nil) {
 			return fmt.Errorf("validation: %s/%s: a flow scenario simulates full-batch gd on a mixture, not %v", sc.Name, v.Label, p.Algo)
 		}
-		if sc.Flow && p.Steps()%sc.Every != 0 {
+		co := sc.Size(opt.Level).Coarsen
+		if co.Factor > 1 && !sc.Flow {
+			return fmt.Errorf("validation: %s at level %v: a coarsened step (Size.Coarsen) is for flow scenarios only", sc.Name, opt.Level)
+		}
+		if k := co.Steps(p); sc.Flow && k%sc.Every != 0 {
 			return fmt.Errorf("validation: %s/%s: %d steps at level %v not a multiple of Every = %d (the records of η and η/2 must coincide)",
-				sc.Name, v.Label, p.Steps(), opt.Level, sc.Every)
+				sc.Name, v.Label, k, opt.Level, sc.Every)
 		}
 	}
 	return nil
@@ -116,7 +120,7 @@ func Simulate(ctx context.Context, sc Scenario, opt Options) (*Simulations, erro
 			t0 := time.Now()
 			seed := mixSeed(opt.Seed, sc.Name, uint64(vi), uint64(dim.D))
 			stage := fmt.Sprintf("%s %s: simulate d=%d", sc.Name, v.Label, dim.D)
-			ens, err := simulateEnsemble(ctx, p, dim, sc.Every, seed, opt, stage)
+			ens, err := simulateEnsemble(ctx, p, dim, sc.Every, size.Coarsen, seed, opt, stage)
 			if err != nil {
 				return nil, fmt.Errorf("%s/%s: simulate d=%d: %w", sc.Name, v.Label, dim.D, err)
 			}
@@ -128,7 +132,7 @@ func Simulate(ctx context.Context, sc Scenario, opt Options) (*Simulations, erro
 				// of (seed, s) alone; full-batch GD draws nothing else).
 				half := p
 				half.Eta /= 2
-				ensh, err := simulateEnsemble(ctx, half, dim, 2*sc.Every, seed, opt, stage+" η/2")
+				ensh, err := simulateEnsemble(ctx, half, dim, 2*sc.Every, size.Coarsen, seed, opt, stage+" η/2")
 				if err != nil {
 					return nil, fmt.Errorf("%s/%s: simulate d=%d at η/2: %w", sc.Name, v.Label, dim.D, err)
 				}
@@ -155,9 +159,9 @@ func Simulate(ctx context.Context, sc Scenario, opt Options) (*Simulations, erro
 }
 
 // simulateEnsemble simulates the problem at one dimension.
-func simulateEnsemble(ctx context.Context, p dynamics.Problem, dim Dimension, every int, seed uint64, opt Options, stage string) (*sde.Ensemble, error) {
+func simulateEnsemble(ctx context.Context, p dynamics.Problem, dim Dimension, every int, co sde.Coarsening, seed uint64, opt Options, stage string) (*sde.Ensemble, error) {
 	return sde.Simulate(ctx, p, sde.Settings{
-		D: dim.D, Seeds: dim.Seeds, Workers: opt.Workers, Every: every,
+		D: dim.D, Seeds: dim.Seeds, Workers: opt.Workers, Every: every, Coarsen: co,
 		TestSamples: -1, // the compared test quantities are closed forms given (m, Ctt)
 		Seed:        seed,
 		Progress:    progress(opt, stage),

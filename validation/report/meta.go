@@ -33,11 +33,22 @@ type Meta struct {
 	DMFTSamples     int    // DMFT trajectories asked for
 	DMFTBatches     int    // DMFT batches asked for
 	Every           int    // record interval in steps
-	FamilyAlpha     float64
-	Observables     []string
-	Variants        []VariantMeta
-	Pass            bool
-	WallTime        float64 `json:"wall_time_s"`
+	// Coarsen is a flow scenario's step schedule at this level
+	// (sde.Coarsening): from time From on the simulated steps are Factor
+	// times longer, and the records every Every of them. Absent when the
+	// steps are uniform.
+	Coarsen     *CoarsenMeta `json:",omitempty"`
+	FamilyAlpha float64
+	Observables []string
+	Variants    []VariantMeta
+	Pass        bool
+	WallTime    float64 `json:"wall_time_s"`
+}
+
+// CoarsenMeta is sde.Coarsening.
+type CoarsenMeta struct {
+	From   float64
+	Factor int
 }
 
 // VariantMeta is one variant's record.
@@ -156,6 +167,9 @@ func NewMeta(sc validation.Scenario, res *validation.Result, prov Provenance) Me
 		NumericsVersion: validation.NumericsVersion, Version: prov.Version, Command: prov.Command, Seed: res.Seed,
 		DMFTSamples: size.Samples, DMFTBatches: size.Batches, Every: sc.Every, FamilyAlpha: validation.FamilyAlpha,
 		Pass: res.Pass, WallTime: res.Wall.Seconds(),
+	}
+	if c := size.Coarsen; c.Factor > 1 {
+		m.Coarsen = &CoarsenMeta{From: c.From, Factor: c.Factor}
 	}
 	for _, d := range size.Dims {
 		m.Dims = append(m.Dims, d.D)
