@@ -299,6 +299,10 @@ func (b *flowBatch) cholRow(n int, mn, dst []float64, commit bool) error {
 
 // solveR solves r + a L'(y, r) = rhs by Newton's method safeguarded by
 // bisection; L' is non-decreasing in r when L” ≥ 0, which the solve checks.
+// A Newton step that leaves the bracket, or follows one that did not halve
+// |f|, is replaced by bisection: for a large a (an S-shaped f, as the
+// logistic loss gives at a ≈ 19) Newton alone can bounce between the
+// bracket's ends without converging.
 func (b *flowBatch) solveR(y, a, rhs float64) (r, dl, d2l float64, err error) {
 	if a == 0 {
 		_, dl, d2l = b.fn.Eval(y, rhs)
@@ -310,7 +314,8 @@ func (b *flowBatch) solveR(y, a, rhs float64) (r, dl, d2l float64, err error) {
 		lo, hi = hi, lo
 	}
 	r = rhs
-	for it := 0; it < 100; it++ {
+	fPrev := math.Inf(1)
+	for it := 0; it < 200; it++ {
 		_, dl, d2l = b.fn.Eval(y, r)
 		f := r + a*dl - rhs
 		if math.Abs(f) <= 1e-13*(1+math.Abs(rhs)) {
@@ -325,9 +330,10 @@ func (b *flowBatch) solveR(y, a, rhs float64) (r, dl, d2l float64, err error) {
 			lo = r
 		}
 		nr := r - f/(1+a*d2l)
-		if !(nr > lo && nr < hi) {
+		if !(nr > lo && nr < hi) || math.Abs(f) > fPrev/2 {
 			nr = (lo + hi) / 2
 		}
+		fPrev = math.Abs(f)
 		r = nr
 	}
 	return 0, 0, 0, fmt.Errorf("dmft: the implicit sample-process equation r + %g L'(r) = %g did not converge in batch %d", a, rhs, b.index)

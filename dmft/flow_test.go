@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/sgdmft/sgdmft/dynamics"
+	"github.com/sgdmft/sgdmft/loss"
 )
 
 // flowDisc bounds the discretisation error of the adaptive gradient-flow
@@ -286,6 +287,39 @@ func TestFlowSGFVsUniform(t *testing.T) {
 		t.Logf("%s: score %s (%s)", name, fmtScore(w.score), w.worst)
 		if w.pass() {
 			t.Errorf("an SGF solved with %s passes the check against the extrapolated march (score %.2f)", name, w.score)
+		}
+	}
+}
+
+// TestSolveR: the sample process's implicit equation r + a L'(y, r) = rhs
+// is solved to its tolerance 1e-13(1 + |rhs|) for convex margin losses over
+// a wide range of a and rhs (a ≤ 100: for a L” ≳ 10³ one ulp of r moves f
+// by more than the tolerance). Large a makes f(r) = r + a L'(r) − rhs
+// S-shaped for the logistic loss, where Newton alone bounces between the
+// bracket's ends: a = 18.853…, rhs = −15.538…, y = 1 (the ERM's V at
+// λ = 0.01, met by TestFlowMeasureLong's control variates) did not converge
+// in 100 iterations before bisection took over after a step that does not
+// halve |f|.
+func TestSolveR(t *testing.T) {
+	rhs := []float64{-15.537702313389126}
+	for x := -60.0; x <= 60; x += 0.37 {
+		rhs = append(rhs, x)
+	}
+	for _, m := range []loss.Margin{loss.Logistic{}, loss.Square{}, loss.SquaredHinge{}} {
+		b := &flowBatch{fn: loss.Func{Margin: m, Output: loss.Linear{}}}
+		for _, a := range []float64{0, 1e-3, 0.1, 1, 18.85340239037779, 100} {
+			for _, y := range []float64{1, -1} {
+				for _, x := range rhs {
+					r, dl, _, err := b.solveR(y, a, x)
+					if err != nil {
+						t.Errorf("%T a = %v y = %v rhs = %v: %v", m, a, y, x, err)
+						continue
+					}
+					if f := r + a*dl - x; math.Abs(f) > 1e-13*(1+math.Abs(x)) {
+						t.Errorf("%T a = %v y = %v rhs = %v: residual %v", m, a, y, x, f)
+					}
+				}
+			}
 		}
 	}
 }
