@@ -18,7 +18,14 @@ the fraction of the batches' variance the control variates leave. With
 --split it also fits β on the even-numbered batches only and applies it to the
 odd-numbered ones: a check that the fit does not tune the mean.
 
-    /usr/bin/python3 scripts/erm_control.py LOG... [--split]
+With --fit=LOG (repeatable), β is fitted on the batches of those logs alone
+and applied, fixed, to the batches of the others: for runs with few, large
+batches, too few to fit β on, whose control variates are those of the same
+problem (the same cvref). The estimate stays unbiased for any β; its standard
+error is then the spread of the adjusted batches, with batches − 1 degrees of
+freedom.
+
+    /usr/bin/python3 scripts/erm_control.py LOG... [--split] [--fit=LOG ...]
 """
 import sys
 
@@ -60,6 +67,26 @@ def fit(x, f):
 def main():
     args = [a for a in sys.argv[1:] if not a.startswith("--")]
     split = "--split" in sys.argv
+    fitlogs = [a[len("--fit="):] for a in sys.argv[1:] if a.startswith("--fit=")]
+    if fitlogs:
+        frows, _, fref = read(fitlogs)
+        rows, _, ref = read(args)
+        if not np.allclose(fref, ref, rtol=1e-12):
+            sys.exit(f"--fit logs have the ERM fixed point {fref}, the others {ref}: not the same problem")
+        n = len(rows)
+        if n < 2:
+            sys.exit("--fit: want at least 2 batches to apply β to")
+        print(f"β fitted on {len(frows)} batches of {len(fitlogs)} logs, applied to {n} batches of {len(args)} logs")
+        print(f"{'':12} {'plain mean (rel. to ERM)':>28} {'with control variates':>28} {'variance left':>14}")
+        for k, name in enumerate(NAMES):
+            _, _, beta, _ = fit(frows[:, k], frows[:, 4:])
+            x = rows[:, k]
+            y = x - rows[:, 4:] @ beta
+            m, s = x.mean(), x.std(ddof=1) / np.sqrt(n)
+            a, sa = y.mean(), y.std(ddof=1) / np.sqrt(n)
+            print(f"{name:12} {(m / ref[k] - 1):+13.2e} ± {s / abs(ref[k]):8.1e}    "
+                  f"{(a / ref[k] - 1):+13.2e} ± {sa / abs(ref[k]):8.1e}    {y.var(ddof=1) / x.var(ddof=1):10.1e}")
+        return
     rows, groups, ref = read(args)
     obs, f = rows[:, :4], rows[:, 4:]
     n = len(rows)
