@@ -111,9 +111,22 @@ for name in scen:
             check(vm["Pass"] is True, what + ": the variant's verdict is not a pass")
             check(len(vm["SimSeeds"]) == len(dims) and all(isinstance(s, int) for s in vm["SimSeeds"]) and isinstance(vm["DMFTSeed"], int),
                   what + ": ensemble and DMFT seeds not recorded")
-            nt = int(round(p["T"] / (p["eta"] * meta["Every"]))) + 1
+            # Records every Every steps of η; a coarsened flow scenario
+            # (meta "Coarsen") steps Factor·η from time From on.
+            k = int(round(p["T"] / p["eta"]))
+            gaps = np.full(k // meta["Every"], p["eta"] * meta["Every"])
+            co = meta.get("Coarsen")
+            if co:
+                k1 = int(round(co["From"] / p["eta"]))
+                late = (k - k1) // co["Factor"]
+                gaps = np.concatenate((np.full(k1 // meta["Every"], p["eta"] * meta["Every"]),
+                                       np.full(late // meta["Every"], p["eta"] * meta["Every"] * co["Factor"])))
+            want_t = np.concatenate(([0.0], np.cumsum(gaps)))
+            nt = len(want_t)
             t = ld("t")
             check(t.dtype == np.float64 and t.shape == (nt,), "%s: t shape %s, want (%d,)" % (what, t.shape, nt))
+            check(t.shape == want_t.shape and np.allclose(t, want_t, rtol=1e-9, atol=1e-9),
+                  "%s: recorded times differ from the schedule of meta.json (every %d steps%s)" % (what, meta["Every"], ", coarsened %s" % co if co else ""))
             check(t[0] == 0 and abs(t[-1] - p["T"]) < 1e-9 * p["T"], "%s: t from %g to %g, want 0 to %g" % (what, t[0], t[-1], p["T"]))
             check(np.array_equal(ld("dims"), dims), what + ": dims differ from meta")
             compared = set(ch["Observable"] for ch in vm["Checks"])

@@ -14,7 +14,9 @@
 // with the selection processes of package dynamics and the integrators of
 // package integrators (Euler is the recursion itself; Heun its second-order
 // counterpart for the gradient-flow limit). One step is one fused pass over
-// the data matrix (pass.go).
+// the data matrix (pass.go). Full-batch GD that stands for gradient flow
+// can take longer steps once it has slowed (Settings.Coarsen), to reach
+// long times.
 //
 // The data model is the problem's Gaussian mixture, or, when
 // Problem.Teacher is set, the single-index teacher–student model of package

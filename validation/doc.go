@@ -124,7 +124,10 @@
 // limit, gradient flow solved on the adaptive grid (dmft.Adaptive, whose
 // grid passes through every recorded time; the problem's η is not a step
 // there), with full-batch GD at finite d, to T = 20, 60 and 100 at the
-// test, quick and full levels (Size.T). GD at step η differs from the flow
+// test, quick and full levels (Size.T). A level run longer can step
+// ten times longer after t = 100 (Size.Coarsen, sde.Coarsening: by then GD
+// is so near its fixed point, the flow's, that the larger step costs
+// nothing measurable to T = 1000, TestRichardsonCoarsened). GD at step η differs from the flow
 // by O(η), so each dimension is simulated at η = 0.1 and at η/2 with the
 // same seeds (the same data and initial weights; full-batch GD draws
 // nothing else), and each seed's records are extrapolated to η → 0 by
@@ -133,7 +136,9 @@
 // d = 200), at most 7e-4 of the value (C(t,t) 8.7e-4 and m 3.8e-4 at t = 1)
 // and 0.16 of the full level's error bar, at the first records; it falls
 // below 1e-6 by t = 50 (GD's fixed point is the flow's) and stays there to
-// T = 1000 (TestRichardsonMeasureLong, which also bounds the training
+// T = 1000, with uniform steps (TestRichardsonMeasureLong) as with the
+// coarsened ones (TestRichardsonCoarsened: at most 4e-6 of the error bar
+// after t = 100; TestRichardsonMeasureLong also bounds the training
 // error's, a count jittered by multiples of 1/n, by 0.21 of its error bar
 // at three standard errors). The extrapolated seeds
 // are independent, so step 1 of the verdict applies to them unchanged, and

@@ -38,7 +38,8 @@ const biasBound = 0.25
 // TestRichardsonRemainder measures the remainder of the η → 0 extrapolation
 // r(η) = 2·y(η/2) − y(η) (richardson) of two-cluster-logistic-longtime at the
 // scenario's η = 0.1 directly, on its problem (longTimeFlow, to the full
-// level's T = 100, records every time unit): GD at d = 200, 8 seeds, with the
+// level's T = 100, records every time unit; coarsened steps after it:
+// TestRichardsonCoarsened): GD at d = 200, 8 seeds, with the
 // same seeds at η = 0.1, 0.05, 0.025 and 0.0125 (about 6 s of CPU). If
 // y(h) = y₀ + Ah + Bh² + Ch³ + …, then r(h) = y₀ − Bh²/2 − 3Ch³/4 + …, so
 //
@@ -92,7 +93,6 @@ const biasBound = 0.25
 func TestRichardsonRemainder(t *testing.T) {
 	sc := longTimeFlow()
 	p := sc.Problem(sc.Variants[0], Full)
-	p.T = sc.Size(Full).Coarsen.From // the uniform steps; after them, TestRichardsonCoarsened
 	const d, seeds, levels = 200, 8, 4
 	lad := simulateLadder(t, p, sde.Coarsening{}, d, seeds, levels, 1)
 	bars := fullErrorBars(t, sc, lad.times)
@@ -149,11 +149,11 @@ func TestRichardsonRemainder(t *testing.T) {
 // one core, half a minute of it the first part) measures
 //
 //  1. the remainder of the extrapolation at η = 0.1 on the scenario's
-//     problem run to T = 1000, should the scenario be extended there
-//     (d = 100, 4 seeds, the same seeds at η = 0.1 … 0.00625), in units of
-//     the full level's error bar at t ≤ 100 and of its value at t = 100
-//     beyond (the full level stops there; the state has converged, so its
-//     error bar changes little), with the ratio of (a) at h = 0.1 and at
+//     problem run to T = 1000 with uniform steps (coarsened after t = 100:
+//     TestRichardsonCoarsened), d = 100, 4 seeds, the
+//     same seeds at η = 0.1 … 0.00625, in units of the full level's error
+//     bar at t ≤ 100 and of its value at t = 100 beyond (the state has
+//     converged, so its error bar changes little), with the ratio of (a) at h = 0.1 and at
 //     h = 0.05;
 //  2. the mean remainder (4/3)(r(0.1) − r(0.05)) of the training error, a
 //     count (see TestRichardsonRemainder), at d = 100 over 16384 seeds for
@@ -182,7 +182,6 @@ func TestRichardsonMeasureLong(t *testing.T) {
 	}
 	sc := longTimeFlow()
 	p := sc.Problem(sc.Variants[0], Full)
-	p.T = sc.Size(Full).Coarsen.From
 	full := fullErrorBars(t, sc, unitTimes(p.T)) // the records of the uniform steps
 	last := func(o dynamics.Observable) float64 { return full[o][len(full[o])-1] }
 
