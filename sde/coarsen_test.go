@@ -27,12 +27,12 @@ func TestCoarsening(t *testing.T) {
 		}
 		return e
 	}
-	same := func(name string, a, b *Ensemble, ja, jb int) {
+	same := func(name string, a, b *Ensemble, j int) {
 		t.Helper()
 		for s := range a.Seeds {
 			for _, o := range []dynamics.Observable{dynamics.M, dynamics.Ctt, dynamics.TrainLoss} {
-				if x, y := a.Seeds[s].Obs[o][ja], b.Seeds[s].Obs[o][jb]; x != y {
-					t.Errorf("%s: seed %d %v = %v at t = %v, want %v (t = %v)", name, s, o, x, a.Times[ja], y, b.Times[jb])
+				if x, y := a.Seeds[s].Obs[o][j], b.Seeds[s].Obs[o][j]; x != y {
+					t.Errorf("%s: seed %d %v = %v at t = %v, want %v", name, s, o, x, a.Times[j], y)
 				}
 			}
 		}
@@ -52,7 +52,7 @@ func TestCoarsening(t *testing.T) {
 		t.Errorf("%d steps, want %d", got, want)
 	}
 	for j := 0; j <= 4; j++ { // up to From the runs coincide
-		same("before From", c, uni, j, j)
+		same("before From", c, uni, j)
 	}
 	// The last record differs from the uniform run's: the steps did change.
 	if c.Seeds[0].Obs[dynamics.M][5] == uni.Seeds[0].Obs[dynamics.M][len(uni.Times)-1] {
@@ -66,7 +66,7 @@ func TestCoarsening(t *testing.T) {
 		t.Fatalf("%d records coarsened from 0, %d at η = 0.4", len(c0.Times), len(u4.Times))
 	}
 	for j := range c0.Times {
-		same("from 0 against η = 0.4", c0, u4, j, j)
+		same("from 0 against η = 0.4", c0, u4, j)
 	}
 	// Driven step by step, the step is η for the first From/η steps, then
 	// Factor·η.

@@ -9,6 +9,11 @@ import (
 	"github.com/sgdmft/sgdmft/sde"
 )
 
+// longCoarsening is the step schedule for two-cluster-logistic-longtime
+// run to T = 1000 (Size.Coarsen): η and η/2 to t = 100, ten times longer
+// steps after it, recorded every 10 time units there.
+var longCoarsening = sde.Coarsening{From: 100, Factor: 10}
+
 // TestRichardsonCoarsened measures the remainder of the η → 0
 // extrapolation of two-cluster-logistic-longtime run to T = 1000 with
 // longCoarsening (η = 0.1 and 0.05 up to t = 100, ten times those after):

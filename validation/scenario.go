@@ -347,7 +347,8 @@ func longTimeFlow() Scenario {
 // Δ ×1.05 (|z| = 7.3 and 9.5), not the other mutations (TestMutations).
 // The quick level runs to T = 60, the full level to T = 100 with d from
 // 500 to 4000 (about 8·10¹² flops of simulation). Extended to T = 1000, it
-// would step ten times longer after t = 100 (longCoarsening; the
+// would step ten times longer after t = 100 (sde.Coarsening{From: 100,
+// Factor: 10}, TestRichardsonCoarsened's longCoarsening; the
 // extrapolation's remainder there is below 1e-5 of the error bar,
 // TestRichardsonCoarsened): 1.5·10¹³ flops where uniform steps take
 // 8·10¹³; its DMFT, with every trajectory in the response, is the cost
@@ -359,11 +360,6 @@ func longTimeSizes() [numLevels]Size {
 	s[Full] = Size{Dims: dims(500, 100, 1000, 50, 2000, 25, 4000, 10), Samples: 80000, Batches: 40, T: 100}
 	return s
 }
-
-// longCoarsening is the step schedule of two-cluster-logistic-longtime
-// run to T = 1000 (Size.Coarsen): η and η/2 to t = 100, ten times longer
-// steps after it, recorded every 10 time units there.
-var longCoarsening = sde.Coarsening{From: 100, Factor: 10}
 
 func threeClusterQuadratic(algo dynamics.Algorithm, b, tau float64) dynamics.Problem {
 	return dynamics.Problem{
